@@ -1,0 +1,1 @@
+"""The versioned model artifact (installed as the package ``spamfilter.models``)."""

@@ -1,0 +1,180 @@
+"""The model: two stacked LightGBM stages over block features.
+
+Stage 1 sees a block's own features (shape, markers, tokens, neighbours'
+shape). Stage 2 sees stage 1's class probabilities of the surrounding blocks
+(offsets, window means, page means) next to the dense features, so a block's
+label can follow its neighbours': a teaser list is a run, an article one
+contiguous stretch. Stage 2 is trained on *out-of-fold* stage-1 probabilities
+(folds grouped by site), so it learns how stage 1 errs on unseen sites rather
+than trusting probabilities fitted on the very labels it is learning.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .features import BlockFeaturizer
+from .segment import Block
+
+LABELS: tuple[str, ...] = ("article", "teaser", "navigation", "ad")
+
+_PARAMS = dict(
+    objective="multiclass", num_class=len(LABELS), learning_rate=0.08, num_leaves=31,
+    min_data_in_leaf=20, feature_fraction=0.7, bagging_fraction=0.8, bagging_freq=1,
+    lambda_l2=1.0, seed=7, deterministic=True, force_row_wise=True, num_threads=2, verbose=-1,
+)
+_ROUNDS = 250
+_OFFSETS = (-3, -2, -1, 1, 2, 3)
+_WINDOWS = (2, 5, 10)
+
+
+def _lgb():
+    import lightgbm  # deferred: importing the package must stay light
+
+    return lightgbm
+
+
+def context_features(proba: np.ndarray, page_sizes: Sequence[int]) -> np.ndarray:
+    """Stage-2 columns from stage-1 probabilities, computed page by page."""
+    k = proba.shape[1]
+    out = []
+    start = 0
+    for n in page_sizes:
+        p = proba[start:start + n]
+        start += n
+        cols = [p]
+        for off in _OFFSETS:
+            s = np.full_like(p, -1.0)
+            if off < 0 and n > -off:
+                s[-off:] = p[:off]
+            elif off > 0 and n > off:
+                s[:-off] = p[off:]
+            cols.append(s)
+        c = np.vstack([np.zeros((1, k)), np.cumsum(p, axis=0)])
+        idx = np.arange(n)
+        for w in _WINDOWS:
+            lo = np.clip(idx - w, 0, n)
+            hi = np.clip(idx + w + 1, 0, n)
+            cols.append((c[hi] - c[lo]) / np.maximum(hi - lo, 1)[:, None])
+        cols.append(np.repeat(p.mean(axis=0, keepdims=True) if n else np.zeros((0, k)), n, axis=0))
+        out.append(np.hstack(cols))
+    if not out:
+        return np.zeros((0, k * (2 + len(_OFFSETS) + len(_WINDOWS))), np.float32)
+    return np.vstack(out).astype(np.float32)
+
+
+def context_names() -> list[str]:
+    names = [f"stage 1 P({c})" for c in LABELS]
+    for off in _OFFSETS:
+        names += [f"block {off:+d}: P({c})" for c in LABELS]
+    for w in _WINDOWS:
+        names += [f"±{w} blocks: mean P({c})" for c in LABELS]
+    return names + [f"page: mean P({c})" for c in LABELS]
+
+
+def _group_folds(groups: Sequence, n_folds: int) -> list[np.ndarray]:
+    """Assign whole groups to folds, largest first, to balance fold sizes."""
+    groups = np.asarray(groups)
+    uniq, counts = np.unique(groups, return_counts=True)
+    n_folds = max(2, min(n_folds, len(uniq)))
+    load = np.zeros(n_folds)
+    fold_of = {}
+    for g, c in sorted(zip(uniq, counts), key=lambda t: (-t[1], str(t[0]))):
+        f = int(np.argmin(load))
+        fold_of[g] = f
+        load[f] += c
+    ids = np.array([fold_of[g] for g in groups])
+    return [np.flatnonzero(ids == f) for f in range(n_folds)]
+
+
+def _class_weights(y: np.ndarray) -> np.ndarray:
+    # Inverse square-root frequency: rare ads count more without drowning
+    # precision on the common navigation class.
+    counts = np.bincount(y, minlength=len(LABELS)).astype(float)
+    w = 1.0 / np.sqrt(np.maximum(counts, 1))
+    w = w / w[y].mean()
+    return w[y]
+
+
+class BlockModel:
+    """Two-stage block classifier with scikit-learn's fit / predict shape.
+
+    ``fit(pages, y, groups)`` takes pages as lists of blocks, ``y`` one label
+    index per block (pages concatenated) and ``groups`` one site per page.
+    ``predict_proba(pages)`` returns ``(n_blocks, 4)`` in :data:`LABELS` order.
+    """
+
+    def __init__(self, inner_folds: int = 4, rounds: int = _ROUNDS, min_groups: int = 3):
+        self.inner_folds = inner_folds
+        self.rounds = rounds
+        self.min_groups = min_groups
+        self.featurizer = BlockFeaturizer(min_groups=min_groups)
+        self.stage1 = None
+        self.stage2 = None
+
+    def fit(self, pages: Sequence[Sequence[Block]], y: np.ndarray, groups: Sequence[str]) -> "BlockModel":
+        y = np.asarray(y, dtype=np.int64)
+        sizes = [len(p) for p in pages]
+        X1 = self.featurizer.fit_transform(pages, groups)
+        row_group = np.repeat(np.asarray(groups, dtype=object), sizes)
+        oof = np.zeros((len(y), len(LABELS)))
+        if len(set(groups)) >= 2:
+            for test in _group_folds(row_group, self.inner_folds):
+                train = np.setdiff1d(np.arange(len(y)), test)
+                booster = self._train(X1[train], y[train])
+                oof[test] = booster.predict(X1[test])
+        else:  # one site: no honest out-of-fold estimate, fall back to in-sample
+            oof = self._train(X1, y).predict(X1)
+        self.stage1 = self._train(X1, y)
+        X2 = self._stage2_matrix(X1, oof, sizes)
+        self.stage2 = self._train(X2, y)
+        return self
+
+    def predict_proba(self, pages: Sequence[Sequence[Block]]) -> np.ndarray:
+        X1 = self.featurizer.transform(pages)
+        return self.predict_proba_features(X1, [len(p) for p in pages])
+
+    def predict_proba_features(self, X1: sp.csr_matrix, sizes: Sequence[int]) -> np.ndarray:
+        if X1.shape[0] == 0:
+            return np.zeros((0, len(LABELS)))
+        p1 = self.stage1.predict(X1)
+        return self.stage2.predict(self._stage2_matrix(X1, p1, sizes))
+
+    def predict(self, pages: Sequence[Sequence[Block]]) -> np.ndarray:
+        return self.predict_proba(pages).argmax(axis=1)
+
+    def stage2_matrix(self, X1: sp.csr_matrix, sizes: Sequence[int]) -> np.ndarray:
+        """The stage-2 input for stage-1 features (for explanations)."""
+        return self._stage2_matrix(X1, self.stage1.predict(X1), sizes)
+
+    def feature_names(self, stage: int = 2) -> list[str]:
+        dense = self.featurizer.dense_names()
+        return (self.featurizer.feature_names() if stage == 1 else context_names() + dense)
+
+    def _stage2_matrix(self, X1, p1, sizes) -> np.ndarray:
+        n_dense = len(self.featurizer.dense_names())
+        dense = X1[:, :n_dense].toarray()
+        return np.hstack([context_features(p1, sizes), dense]).astype(np.float32)
+
+    def _train(self, X, y):
+        lgb = _lgb()
+        ds = lgb.Dataset(X, label=y, weight=_class_weights(y), free_raw_data=True,
+                         params={"verbose": -1})
+        return lgb.train(_PARAMS, ds, num_boost_round=self.rounds)
+
+    def __getstate__(self):
+        # Boosters are stored as their text form: stable across processes and
+        # loadable without pickle quirks of the C handle.
+        d = dict(self.__dict__)
+        d["stage1"] = self.stage1.model_to_string() if self.stage1 is not None else None
+        d["stage2"] = self.stage2.model_to_string() if self.stage2 is not None else None
+        return d
+
+    def __setstate__(self, d):
+        self.__dict__.update(d)
+        if isinstance(d.get("stage1"), str):
+            lgb = _lgb()
+            self.stage1 = lgb.Booster(model_str=d["stage1"])
+            self.stage2 = lgb.Booster(model_str=d["stage2"])
