@@ -11,7 +11,7 @@ import numpy as np
 
 from . import artifact
 from .markers import default_lexicon
-from .model import LABELS, BlockModel
+from .model import LABELS, BlockModel, predict
 from .page import AD_SHARE_THRESHOLD, PageModel, block_chars, label_shares, page_features, verdict
 from .segment import Block, segment
 
@@ -188,7 +188,7 @@ def _explain_blocks(model: BlockModel, blocks: list[Block], top: int) -> list[di
         win = blocks[i:i + WINDOW_BLOCKS]
         X1 = model.featurizer.transform([win])
         X2 = model.stage2_matrix(X1, [len(win)])
-        proba = model.stage2.predict(X2)
+        proba = predict(model.stage2, X2)
         names1, names2 = model.feature_names(1), model.feature_names(2)
         for j, b in enumerate(win):
             if j % _EXPLAIN_ROWS == 0:  # contributions are dense (rows x classes x features): chunk them
@@ -206,7 +206,7 @@ def _explain_blocks(model: BlockModel, blocks: list[Block], top: int) -> list[di
 
 def _contributions(booster, X) -> np.ndarray:
     """``pred_contrib`` as ``(rows, classes, features + bias)`` for dense and sparse input."""
-    c = booster.predict(X, pred_contrib=True)
+    c = predict(booster, X, pred_contrib=True)
     if isinstance(c, list):  # sparse input: one sparse matrix per class
         return np.stack([m.toarray() for m in c], axis=1)
     return np.asarray(c).reshape(X.shape[0], len(LABELS), -1)

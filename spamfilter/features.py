@@ -77,7 +77,10 @@ class Tokenizer:
                 import fugashi  # deferred: only scoring and training need it
 
                 self._tagger = fugashi.Tagger("-Owakati")
-            out = self._tagger.parse(text)
+            try:
+                out = self._tagger.parse(text)
+            except UnicodeEncodeError:  # lone surrogates cannot reach MeCab as UTF-8
+                out = self._tagger.parse(text.encode("utf-8", "replace").decode("utf-8"))
         return out.split() if out else []
 
 

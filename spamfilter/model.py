@@ -36,6 +36,16 @@ def _lgb():
     return lightgbm
 
 
+def predict(booster, X, **kw) -> np.ndarray:
+    """Booster prediction on one thread.
+
+    Pages are a few dozen rows: OpenMP start-up costs more than it saves, and
+    threads oversubscribe the cores when crawlers run several worker
+    processes. Parallelism comes from ``score_many(n_jobs=...)`` instead.
+    """
+    return booster.predict(X, num_threads=1, **kw)
+
+
 def context_features(proba: np.ndarray, page_sizes: Sequence[int]) -> np.ndarray:
     """Stage-2 columns from stage-1 probabilities, computed page by page."""
     k = proba.shape[1]
@@ -124,9 +134,9 @@ class BlockModel:
             for test in _group_folds(row_group, self.inner_folds):
                 train = np.setdiff1d(np.arange(len(y)), test)
                 booster = self._train(X1[train], y[train])
-                oof[test] = booster.predict(X1[test])
+                oof[test] = predict(booster, X1[test])
         else:  # one site: no honest out-of-fold estimate, fall back to in-sample
-            oof = self._train(X1, y).predict(X1)
+            oof = predict(self._train(X1, y), X1)
         self.stage1 = self._train(X1, y)
         X2 = self._stage2_matrix(X1, oof, sizes)
         self.stage2 = self._train(X2, y)
@@ -139,15 +149,15 @@ class BlockModel:
     def predict_proba_features(self, X1: sp.csr_matrix, sizes: Sequence[int]) -> np.ndarray:
         if X1.shape[0] == 0:
             return np.zeros((0, len(LABELS)))
-        p1 = self.stage1.predict(X1)
-        return self.stage2.predict(self._stage2_matrix(X1, p1, sizes))
+        p1 = predict(self.stage1, X1)
+        return predict(self.stage2, self._stage2_matrix(X1, p1, sizes))
 
     def predict(self, pages: Sequence[Sequence[Block]]) -> np.ndarray:
         return self.predict_proba(pages).argmax(axis=1)
 
     def stage2_matrix(self, X1: sp.csr_matrix, sizes: Sequence[int]) -> np.ndarray:
         """The stage-2 input for stage-1 features (for explanations)."""
-        return self._stage2_matrix(X1, self.stage1.predict(X1), sizes)
+        return self._stage2_matrix(X1, predict(self.stage1, X1), sizes)
 
     def feature_names(self, stage: int = 2) -> list[str]:
         dense = self.featurizer.dense_names()

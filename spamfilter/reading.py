@@ -7,6 +7,9 @@ import sys
 
 #: Pages larger than this are refused rather than read whole into memory.
 MAX_PAGE_BYTES = 64 * 1024 * 1024
+#: Inputs with more lines than this are refused: no web page has them, and
+#: the per-block result list would grow without bound.
+MAX_PAGE_LINES = 200_000
 
 
 class PageReadError(Exception):
@@ -84,4 +87,8 @@ def read_page(path: str) -> str:
         raise PageReadError(path, f"cannot read: {e.strerror or e}") from None
     if len(data) > MAX_PAGE_BYTES:
         raise PageReadError(path, f"larger than {MAX_PAGE_BYTES // (1024 * 1024)} MB")
-    return decode(data, path)
+    text = decode(data, path)
+    n_lines = text.count("\n")
+    if n_lines > MAX_PAGE_LINES:
+        raise PageReadError(path, f"{n_lines} lines; more than {MAX_PAGE_LINES} is not a page")
+    return text
