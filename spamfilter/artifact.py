@@ -34,6 +34,19 @@ def library_versions() -> dict[str, str]:
             "python": ".".join(map(str, sys.version_info[:3]))}
 
 
+def feature_schema(block_model) -> str:
+    """A digest of the feature columns the code computes (names, order, vocabulary size).
+
+    Stored at training time and checked at load: a model whose code changed
+    its features since would silently misread every column.
+    """
+    import hashlib
+
+    f = block_model.featurizer
+    names = f.dense_names() + [f"tokens:{len(f.vocabulary_)}"]
+    return hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()[:16]
+
+
 def save(obj: dict[str, Any], path: str | Path) -> None:
     """Write ``obj`` to ``path`` atomically: a temporary file beside it, then rename.
 
@@ -44,12 +57,17 @@ def save(obj: dict[str, Any], path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = dict(obj, format=FORMAT, format_version=FORMAT_VERSION, versions=library_versions())
+    if obj.get("block_model") is not None:
+        payload["feature_schema"] = feature_schema(obj["block_model"])
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             joblib.dump(payload, f, compress=3)
             f.flush()
             os.fsync(f.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; a model is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -86,4 +104,7 @@ def load(path: str | Path) -> dict[str, Any]:
     for key in ("block_model", "page_model"):
         if key not in obj:
             raise ModelError(f"{path}: model file lacks '{key}' (incomplete artifact)")
+    if obj.get("feature_schema") != feature_schema(obj["block_model"]):
+        raise ModelError(f"{path}: trained with other features than this spamfilter {obj['versions'].get('spamfilter')} "
+                         "computes; retrain with 'spamfilter train'")
     return obj

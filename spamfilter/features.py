@@ -6,6 +6,10 @@ Three families, concatenated column-wise:
   column per marker group of the lexicon (``data/markers.tsv``);
 * **context**: the neighbours' shape, runs of similar lines, the title/excerpt
   rhythm of listings, position in the page and in the page's densest run;
+* **template**: how periodic the page is around the block (listing cards
+  repeat a coarse shape signature with period 2..8, menus with period 1),
+  what the periodic region holds (excerpts or bare titles), exact-text
+  repeats nearby, and where the block sits in the page's character mass;
 * **tokens**: uni- and bi-grams of fugashi (unidic-lite) tokens of the block's
   head and tail, over a vocabulary fitted on the training pages.
 
@@ -160,12 +164,26 @@ class BlockFeaturizer:
                 "in densest run", "densest run: relative position", "densest run: char share",
                 "page: truncated share", "page: list share", "page: dense share",
                 "page: log chars", "page: japanese share", "page: date share"]
+    #: Listing cards repeat a template (title, meta, excerpt) with a short
+    #: period; menus are runs of period 1. Scored on a coarse shape key so
+    #: that titles of different lengths still match.
+    _PERIODS = tuple(range(1, 9))
+    _TEMPLATE = ["template: period-1 score", "template: best period", "template: best period score",
+                 "template: period-2 score", "template: region log blocks",
+                 "template: region truncated share", "template: region sentence share",
+                 "template: region mean log length", "template: region date share",
+                 "same text: log distance to nearest", "same text: log count on page",
+                 "same text: repeats within 2-16 blocks",
+                 "chars before: share of page", "chars after: share of page",
+                 "window ±12: truncated share", "window ±12: mean log length",
+                 "window ±12: sentence share", "window ±12: date share",
+                 "blocks to densest run (signed log)"]
 
     def dense_names(self) -> list[str]:
         names = list(self._SHAPE) + [f"marker: {g}" for g in self.lexicon.groups]
         for off in self._OFFSETS:
             names += [f"block {off:+d}: {n}" for n in self._NEIGH]
-        return names + list(self._CONTEXT)
+        return names + list(self._CONTEXT) + list(self._TEMPLATE)
 
     def dense_features(self, page: Sequence[Block]) -> np.ndarray:
         """Shape and context columns for one page (``n_blocks x n_dense``)."""
@@ -173,10 +191,10 @@ class BlockFeaturizer:
         groups = self.lexicon.groups
         gi = {g: i for i, g in enumerate(groups)}
         shape = np.zeros((n, len(self._SHAPE) + len(groups)), np.float32)
-        counts = Counter(normalize(b.sample) for b in page)
-        for i, b in enumerate(page):
-            s = b.sample
-            norm = normalize(s)
+        samples = [b.sample for b in page]
+        norms = [normalize(s) for s in samples]
+        counts = Counter(norms)
+        for i, (b, s, norm) in enumerate(zip(page, samples, norms)):
             kana, kanji, latin, digit, punct, space = _char_shares(s)
             words = _LATIN_WORD.findall(s)
             caps = sum(1 for w in words if w[0].isupper())
@@ -237,7 +255,72 @@ class BlockFeaturizer:
             ctx[:, 22] = float((shape[:, 1] + shape[:, 2]).mean())
             ctx[:, 23] = date.mean()
         cols.append(ctx)
+        cols.append(self._template_features(norms, counts, shape, loglen, sent, trunc, date,
+                                            a if n else 0, z if n else 0))
         return np.hstack(cols).astype(np.float32)
+
+    def _template_features(self, norms, counts, shape, loglen, sent, trunc, date, a, z) -> np.ndarray:
+        n = len(norms)
+        out = np.zeros((n, len(self._TEMPLATE)), np.float32)
+        if n == 0:
+            return out
+        gi = {g: i for i, g in enumerate(self.lexicon.groups)}
+        digit_start = shape[:, 11]
+        price = shape[:, 14 + gi["price"]]
+        key = (np.minimum(np.round(loglen * 1.2), 9) * 64 + trunc * 32 + sent * 16
+               + date * 8 + digit_start * 4 + price * 2 + (shape[:, 2] + shape[:, 1] > 0.3))
+        # score_p[i]: share of positions near i whose key equals the key p
+        # blocks back; a window of about two periods tolerates the odd
+        # mismatching field (a long title, a missing meta line).
+        scores = np.zeros((len(self._PERIODS), n), np.float32)
+        for k, p in enumerate(self._PERIODS):
+            if n <= p:
+                continue
+            eq = np.zeros(n, np.float32)
+            eq[p:] = key[p:] == key[:-p]
+            fwd = np.zeros(n, np.float32)
+            fwd[:-p] = eq[p:]
+            scores[k] = _window_mean(np.maximum(eq, fwd), max(2 * p, 3))
+        out[:, 0] = scores[0]
+        # a period is only template evidence when it beats its divisors
+        # (period 4 of a period-2 list scores just as high).
+        best_k = np.argmax(scores[1:] - 0.02 * np.arange(1, len(self._PERIODS))[:, None], axis=0) + 1
+        best = scores[best_k, np.arange(n)]
+        out[:, 1] = np.asarray(self._PERIODS)[best_k]
+        out[:, 2] = best
+        out[:, 3] = scores[1]
+        region = (best >= 0.6) & (best > scores[0])
+        rl = _run_lengths(region.astype(np.float32)) * region
+        out[:, 4] = np.log1p(rl)
+        # the region's content: cards with excerpts (teasers) vs bare titles (navigation)
+        starts = np.flatnonzero(np.diff(np.concatenate([[0], region.astype(np.int8)])) == 1)
+        ends = np.flatnonzero(np.diff(np.concatenate([region.astype(np.int8), [0]])) == -1) + 1
+        for s0, e0 in zip(starts, ends):
+            for j, v in enumerate((trunc, sent, loglen, date)):
+                out[s0:e0, 5 + j] = v[s0:e0].mean()
+        last: dict[str, int] = {}
+        dist = np.full(n, np.inf)
+        for i, t in enumerate(norms):
+            j = last.get(t)
+            if j is not None:
+                dist[i] = min(dist[i], i - j)
+                dist[j] = min(dist[j], i - j)
+            last[t] = i
+        out[:, 9] = np.log1p(np.where(np.isfinite(dist), dist, 1000.0))
+        out[:, 10] = np.log1p([counts[t] for t in norms])
+        out[:, 11] = (np.isfinite(dist) & (dist >= 2) & (dist <= 16)).astype(np.float32)
+        chars = np.expm1(loglen)
+        total = float(chars.sum()) or 1.0
+        cum = np.cumsum(chars)
+        out[:, 12] = (cum - chars) / total
+        out[:, 13] = (total - cum) / total
+        for j, v in enumerate((trunc, loglen, sent, date)):
+            out[:, 14 + j] = _window_mean(v, 12)
+        idx = np.arange(n)
+        if z > a:
+            d = np.where(idx < a, idx - a, np.where(idx >= z, idx - z + 1, 0))
+            out[:, 18] = np.sign(d) * np.log1p(np.abs(d))
+        return out
 
     def token_features(self, page: Sequence[Block]) -> sp.csr_matrix:
         """Binary n-gram presence columns for one page."""

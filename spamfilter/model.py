@@ -26,8 +26,11 @@ _PARAMS = dict(
     lambda_l2=1.0, seed=7, deterministic=True, force_row_wise=True, num_threads=2, verbose=-1,
 )
 _ROUNDS = 250
+#: Stage 2 learns from out-of-fold probabilities of ~75 pages: few, strongly
+#: correlated rows per page, so it gets smaller trees and more smoothing.
+_PARAMS2 = dict(_PARAMS, num_leaves=15, min_data_in_leaf=60, feature_fraction=0.5, lambda_l2=5.0)
 _OFFSETS = (-3, -2, -1, 1, 2, 3)
-_WINDOWS = (2, 5, 10)
+_WINDOWS = (2, 5, 10, 25)
 
 
 def _lgb():
@@ -46,13 +49,20 @@ def predict(booster, X, **kw) -> np.ndarray:
     return booster.predict(X, num_threads=1, **kw)
 
 
-def context_features(proba: np.ndarray, page_sizes: Sequence[int]) -> np.ndarray:
-    """Stage-2 columns from stage-1 probabilities, computed page by page."""
+def context_features(proba: np.ndarray, page_sizes: Sequence[int], period: np.ndarray | None = None) -> np.ndarray:
+    """Stage-2 columns from stage-1 probabilities, computed page by page.
+
+    ``period`` (one per block, the featurizer's template period) lets a block
+    borrow the evidence of the same field in the neighbouring cards: a card's
+    meta line looks like a menu entry, its sibling cards' excerpts do not.
+    """
     k = proba.shape[1]
     out = []
     start = 0
     for n in page_sizes:
         p = proba[start:start + n]
+        per = (period[start:start + n].astype(np.int64) if period is not None
+               else np.ones(n, np.int64))
         start += n
         cols = [p]
         for off in _OFFSETS:
@@ -69,9 +79,21 @@ def context_features(proba: np.ndarray, page_sizes: Sequence[int]) -> np.ndarray
             hi = np.clip(idx + w + 1, 0, n)
             cols.append((c[hi] - c[lo]) / np.maximum(hi - lo, 1)[:, None])
         cols.append(np.repeat(p.mean(axis=0, keepdims=True) if n else np.zeros((0, k)), n, axis=0))
+        slot = np.zeros_like(p)
+        cnt = np.zeros(n)
+        for mult in (-2, -1, 1, 2):
+            j = idx + mult * per
+            ok = (j >= 0) & (j < n)
+            slot[ok] += p[j[ok]]
+            cnt[ok] += 1
+        cols.append(np.where(cnt[:, None] > 0, slot / np.maximum(cnt, 1)[:, None], -1.0))
+        # the whole card: mean over one period centred on the block
+        lo = np.clip(idx - per // 2, 0, n)
+        hi = np.clip(lo + np.maximum(per, 1), 0, n)
+        cols.append((c[hi] - c[lo]) / np.maximum(hi - lo, 1)[:, None])
         out.append(np.hstack(cols))
     if not out:
-        return np.zeros((0, k * (2 + len(_OFFSETS) + len(_WINDOWS))), np.float32)
+        return np.zeros((0, k * (4 + len(_OFFSETS) + len(_WINDOWS))), np.float32)
     return np.vstack(out).astype(np.float32)
 
 
@@ -81,7 +103,9 @@ def context_names() -> list[str]:
         names += [f"block {off:+d}: P({c})" for c in LABELS]
     for w in _WINDOWS:
         names += [f"±{w} blocks: mean P({c})" for c in LABELS]
-    return names + [f"page: mean P({c})" for c in LABELS]
+    return (names + [f"page: mean P({c})" for c in LABELS]
+            + [f"same card field: mean P({c})" for c in LABELS]
+            + [f"whole card: mean P({c})" for c in LABELS])
 
 
 def _group_folds(groups: Sequence, n_folds: int) -> list[np.ndarray]:
@@ -139,7 +163,7 @@ class BlockModel:
             oof = predict(self._train(X1, y), X1)
         self.stage1 = self._train(X1, y)
         X2 = self._stage2_matrix(X1, oof, sizes)
-        self.stage2 = self._train(X2, y)
+        self.stage2 = self._train(X2, y, _PARAMS2)
         return self
 
     def predict_proba(self, pages: Sequence[Sequence[Block]]) -> np.ndarray:
@@ -164,15 +188,16 @@ class BlockModel:
         return (self.featurizer.feature_names() if stage == 1 else context_names() + dense)
 
     def _stage2_matrix(self, X1, p1, sizes) -> np.ndarray:
-        n_dense = len(self.featurizer.dense_names())
-        dense = X1[:, :n_dense].toarray()
-        return np.hstack([context_features(p1, sizes), dense]).astype(np.float32)
+        names = self.featurizer.dense_names()
+        dense = X1[:, :len(names)].toarray()
+        period = dense[:, names.index("template: best period")]
+        return np.hstack([context_features(p1, sizes, period), dense]).astype(np.float32)
 
-    def _train(self, X, y):
+    def _train(self, X, y, params=None):
         lgb = _lgb()
         ds = lgb.Dataset(X, label=y, weight=_class_weights(y), free_raw_data=True,
                          params={"verbose": -1})
-        return lgb.train(_PARAMS, ds, num_boost_round=self.rounds)
+        return lgb.train(params or _PARAMS, ds, num_boost_round=self.rounds)
 
     def __getstate__(self):
         # Boosters are stored as their text form: stable across processes and

@@ -155,6 +155,7 @@ def test_interrupted_save_leaves_the_previous_model_intact(small_model, tmp_path
     (lambda p, good: joblib.dump(["a", "list"], p), "not a spamfilter model"),
     (lambda p, good: joblib.dump({**joblib.load(_src(good)), "format_version": 99}, p), "format version 99"),
     (lambda p, good: joblib.dump({**joblib.load(_src(good)), "versions": {"lightgbm": "1.0"}}, p), "lightgbm 1.0"),
+    (lambda p, good: joblib.dump({**joblib.load(_src(good)), "feature_schema": "0" * 16}, p), "other features"),
 ])
 def test_bad_model_files_are_explained(small_model, tmp_path, make, message):
     p = tmp_path / "bad.joblib"
