@@ -100,7 +100,9 @@ class Classifier:
         """Score many pages, in order, predicting a batch of pages per model call.
 
         With ``n_jobs > 1`` batches go to joblib worker processes, each of
-        which loads the model once.
+        which loads the model once; workers send back only the block
+        probabilities, and results are assembled here, so output is identical
+        to ``n_jobs=1``.
         """
         batches = _batches(texts, paths, batch_size)
         if n_jobs == 1:
@@ -111,8 +113,18 @@ class Classifier:
 
         par = Parallel(n_jobs=n_jobs, return_as="generator")
         source = self.path if self.path is not None else self
-        for results in par(delayed(_score_in_worker)(source, tb, pb) for tb, pb in batches):
-            yield from results
+        pending = []
+
+        def jobs():
+            for tb, pb in batches:
+                _check_texts(tb)
+                pending.append((tb, pb))
+                yield delayed(_proba_in_worker)(source, tb)
+
+        for probas in par(jobs()):
+            tb, pb = pending.pop(0)
+            for text, path, proba in zip(tb, pb, probas):
+                yield self._page_result(segment(text), proba, path)
 
     def explain(self, text: str, top: int = 4) -> list[dict]:
         """Explanations for every block of a page (see :meth:`PageResult.explain`)."""
@@ -121,24 +133,22 @@ class Classifier:
 
     # -- internals -----------------------------------------------------------
     def _score_batch(self, texts: Sequence[str], paths: Sequence[str | None]) -> list[PageResult]:
-        for t in texts:
-            if not isinstance(t, str):
-                raise TypeError(f"page text must be str, not {type(t).__name__}")
+        _check_texts(texts)
         pages = [segment(t) for t in texts]
+        return [self._page_result(blocks, p, path)
+                for blocks, p, path in zip(pages, self._proba(pages), paths)]
+
+    def _proba(self, pages: list[list[Block]]) -> list[np.ndarray]:
+        """Block probabilities per page, all windows of all pages in one model call."""
         windows: list[list[Block]] = []
         for blocks in pages:
             windows.extend(blocks[i:i + WINDOW_BLOCKS] for i in range(0, len(blocks), WINDOW_BLOCKS))
         windows = [w for w in windows if w]
         proba = self.block_model.predict_proba(windows) if windows else np.zeros((0, len(LABELS)))
-        out = []
-        start = 0
-        for blocks, text, path in zip(pages, texts, paths):
-            p = proba[start:start + len(blocks)]
-            start += len(blocks)
-            out.append(self._page_result(blocks, p, path, text))
-        return out
+        bounds = np.cumsum([0] + [len(b) for b in pages])
+        return [proba[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
-    def _page_result(self, blocks: list[Block], proba: np.ndarray, path, text) -> PageResult:
+    def _page_result(self, blocks: list[Block], proba: np.ndarray, path) -> PageResult:
         chars = block_chars(blocks)
         labels = proba.argmax(axis=1) if len(blocks) else np.zeros(0, int)
         shares = label_shares(labels, chars)
@@ -172,12 +182,15 @@ def _worker_classifier(path: str) -> Classifier:
     return Classifier.load(path)
 
 
-def _score_in_worker(source, texts, paths) -> list[PageResult]:
+def _proba_in_worker(source, texts) -> list[np.ndarray]:
     clf = _worker_classifier(source) if isinstance(source, str) else source
-    results = clf._score_batch(texts, paths)
-    for r in results:
-        r._explain = None  # closures do not cross process boundaries
-    return results
+    return clf._proba([segment(t) for t in texts])
+
+
+def _check_texts(texts) -> None:
+    for t in texts:
+        if not isinstance(t, str):
+            raise TypeError(f"page text must be str, not {type(t).__name__}")
 
 
 def _explain_blocks(model: BlockModel, blocks: list[Block], top: int) -> list[dict]:

@@ -72,9 +72,9 @@ def score(inputs, fmt, output, model, jobs, pattern, explain):
     files = list(_walk(inputs, pattern))
     n_bad = 0
 
-    def texts() -> Iterator[tuple[str, str]]:
+    def read(chunk) -> Iterator[tuple[str, str]]:
         nonlocal n_bad
-        for f in files:
+        for f in chunk:
             try:
                 yield f, read_page(f)
             except PageReadError as e:
@@ -84,20 +84,21 @@ def score(inputs, fmt, output, model, jobs, pattern, explain):
     out = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
     show_bar = sys.stderr.isatty() and len(files) > 1
     n_ok = 0
+    # Files are read a chunk at a time: memory stays bounded on huge folders,
+    # and worker processes (loky reuses them across chunks) get enough work.
+    chunk_size = 256 if jobs > 1 else 16
     try:
-        good = list(texts()) if jobs > 1 else None
-        pairs = good if good is not None else texts()
-        if good is not None:
-            results = clf.score_many([t for _, t in good], n_jobs=jobs, paths=[f for f, _ in good])
-            stream = zip(good, results)
-        else:
-            stream = ((pt, clf.score(pt[1], path=pt[0])) for pt in pairs)
         with click.progressbar(length=len(files), label="scoring", file=sys.stderr) if show_bar else _NoBar() as bar:
-            for (path, text), result in stream:
-                _write_result(out, fmt, result, clf if explain else None, text)
-                out.flush()
-                n_ok += 1
-                bar.update(1)
+            for c in range(0, len(files), chunk_size):
+                chunk = files[c:c + chunk_size]
+                good = list(read(chunk))
+                results = clf.score_many([t for _, t in good], n_jobs=jobs, batch_size=4 if jobs > 1 else 16,
+                                         paths=[f for f, _ in good])
+                for (path, text), result in zip(good, results):
+                    _write_result(out, fmt, result, clf if explain else None, text)
+                    out.flush()
+                    n_ok += 1
+                bar.update(len(chunk))
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)

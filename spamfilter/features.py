@@ -42,24 +42,20 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _DIGITS = re.compile(r"\d+")
 
 
-def _char_shares(s: str) -> tuple[float, float, float, float, float, float]:
-    kana = kanji = latin = digit = punct = space = 0
-    for ch in s:
-        o = ord(ch)
-        if 0x3040 <= o <= 0x30FF or 0xFF66 <= o <= 0xFF9F:
-            kana += 1
-        elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
-            kanji += 1
-        elif ch.isalpha():
-            latin += 1
-        elif ch.isdigit():
-            digit += 1
-        elif ch.isspace():
-            space += 1
-        else:
-            punct += 1
+_SCRIPTS = [re.compile(r) for r in (
+    r"[\u3040-\u30ff\uff66-\uff9f]",        # kana
+    r"[\u3400-\u4dbf\u4e00-\u9fff]",        # kanji
+    r"[^\W\d_\u3040-\u30ff\uff66-\uff9f\u3400-\u4dbf\u4e00-\u9fff]",  # other letters (latin...)
+    r"\d",
+    r"[^\w\s]|_",                          # punctuation and symbols
+    r"\s",
+)]
+
+
+def _char_shares(s: str) -> list[float]:
+    """Shares of kana, kanji, other letters, digits, punctuation, space (regex counts run in C)."""
     n = max(len(s), 1)
-    return kana / n, kanji / n, latin / n, digit / n, punct / n, space / n
+    return [len(r.findall(s)) / n for r in _SCRIPTS]
 
 
 class Tokenizer:

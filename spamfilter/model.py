@@ -21,11 +21,11 @@ from .segment import Block
 LABELS: tuple[str, ...] = ("article", "teaser", "navigation", "ad")
 
 _PARAMS = dict(
-    objective="multiclass", num_class=len(LABELS), learning_rate=0.08, num_leaves=31,
+    objective="multiclass", num_class=len(LABELS), learning_rate=0.12, num_leaves=31,
     min_data_in_leaf=20, feature_fraction=0.7, bagging_fraction=0.8, bagging_freq=1,
     lambda_l2=1.0, seed=7, deterministic=True, force_row_wise=True, num_threads=2, verbose=-1,
 )
-_ROUNDS = 250
+_ROUNDS = 150
 #: Stage 2 learns from out-of-fold probabilities of ~75 pages: few, strongly
 #: correlated rows per page, so it gets smaller trees and more smoothing.
 _PARAMS2 = dict(_PARAMS, num_leaves=15, min_data_in_leaf=60, feature_fraction=0.5, lambda_l2=5.0)
