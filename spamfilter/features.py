@@ -208,14 +208,7 @@ class BlockFeaturizer:
         date = shape[:, 14 + gi["date"]]
         neigh = np.stack([loglen, sent, trunc, lst, date], axis=1)
 
-        cols = [shape]
-        for off in self._OFFSETS:
-            shifted = np.full_like(neigh, -1.0)
-            if off < 0 and n > -off:
-                shifted[-off:] = neigh[:off]
-            elif off > 0 and n > off:
-                shifted[:-off] = neigh[off:]
-            cols.append(shifted)
+        cols = [shape] + [shifted(neigh, off) for off in self._OFFSETS]
 
         ctx = np.zeros((n, len(self._CONTEXT)), np.float32)
         if n:
@@ -330,6 +323,17 @@ class BlockFeaturizer:
         data = np.ones(len(indices), np.float32)
         return sp.csr_matrix((data, np.asarray(indices, np.int32), np.asarray(indptr, np.int64)),
                              shape=(len(page), len(vocab)))
+
+
+def shifted(rows: np.ndarray, off: int, fill: float = -1.0) -> np.ndarray:
+    """Row ``i`` of the result is row ``i + off`` of ``rows`` (``fill`` past the page's edges)."""
+    n = len(rows)
+    out = np.full_like(rows, fill)
+    if off < 0 and n > -off:
+        out[-off:] = rows[:off]
+    elif off > 0 and n > off:
+        out[:-off] = rows[off:]
+    return out
 
 
 def _run_lengths(key: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .features import BlockFeaturizer
+from .features import BlockFeaturizer, shifted
 from .segment import Block
 
 LABELS: tuple[str, ...] = ("article", "teaser", "navigation", "ad")
@@ -64,14 +64,7 @@ def context_features(proba: np.ndarray, page_sizes: Sequence[int], period: np.nd
         per = (period[start:start + n].astype(np.int64) if period is not None
                else np.ones(n, np.int64))
         start += n
-        cols = [p]
-        for off in _OFFSETS:
-            s = np.full_like(p, -1.0)
-            if off < 0 and n > -off:
-                s[-off:] = p[:off]
-            elif off > 0 and n > off:
-                s[:-off] = p[off:]
-            cols.append(s)
+        cols = [p] + [shifted(p, off) for off in _OFFSETS]
         c = np.vstack([np.zeros((1, k)), np.cumsum(p, axis=0)])
         idx = np.arange(n)
         for w in _WINDOWS:
