@@ -148,3 +148,19 @@ def test_library_rejects_non_str(clf):
         clf.score(b"bytes")
     with pytest.raises(TypeError):
         list(clf.score_many(["ok", None]))
+
+
+def test_bundled_model_labels_every_line_of_a_seed_page(shared_corpus):
+    page = shared_corpus / "seeds" / "001_21751169e51bdde9.txt"
+    res = CliRunner().invoke(main, ["score", "--format", "json", str(page)])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    lines = page.read_text(encoding="utf-8").splitlines()
+    assert [b["line"] for b in d["blocks"]] == [i + 1 for i, ln in enumerate(lines) if ln.strip()]
+    assert d["verdict"] == "aggregator"  # a search-result page
+
+
+def test_bundled_model_loads_and_scores_without_the_corpus():
+    r = spamfilter.load().score("ホーム\n「新しい研究が発表されました」\nAdvertising with us\n")
+    assert [b.line for b in r.blocks] == [1, 2, 3]
+    assert r.blocks[2].label == "ad"
