@@ -212,7 +212,7 @@ def train(labels, corpus, out, folds, force, skip_bad_rows, fmt):
         try:
             current = artifact.load(out)
         except artifact.ModelError as e:
-            click.echo(f"current model unusable, it will be replaced: {e}", err=True)
+            click.echo(f"current model unusable: {e}", err=True)
     log = (lambda m: click.echo(m, err=True))
     log(f"{ls.n_labels} labelled blocks on {len(data.pages)} pages of {len(set(data.sites))} sites")
     fold_pages = site_folds(data, folds)
@@ -237,6 +237,12 @@ def train(labels, corpus, out, folds, force, skip_bad_rows, fmt):
         result["current_cv_macro_f1"] = ref
         text.append(_side_by_side(new, cur))
         text.append(f"current model's own cross-validated macro-F1 (its card): {ref}")
+    elif Path(out).exists():
+        # An unloadable model (say, features changed since) still sets the bar
+        # its card recorded: a retrain must not get worse just because the old
+        # artifact cannot be read any more.
+        ref = _recorded_macro_f1(Path(out).with_suffix(".card.json"))
+        text.append(f"current model's recorded cross-validated macro-F1 (its card): {ref}")
     decision = "write"
     if ref is not None and new["macro_f1"] < ref:
         decision = "forced" if force else "refused"
@@ -251,7 +257,7 @@ def train(labels, corpus, out, folds, force, skip_bad_rows, fmt):
     page_model = fit_page_model(data, oof)
     fit_seconds = time.perf_counter() - t1
     card = model_card(ls, data, new, folds, fit_seconds)
-    if current is not None:
+    if Path(out).exists():
         card["comparison"] = {"previous_cv_macro_f1": ref, "new_cv_macro_f1": new["macro_f1"], "decision": decision}
         backup = Path(out).with_suffix(".prev.joblib")
         _copy(out, backup)
@@ -261,6 +267,13 @@ def train(labels, corpus, out, folds, force, skip_bad_rows, fmt):
     _write_json_atomic(card_path, dict(card, versions=artifact.library_versions()))
     text.append(f"wrote {out} and {card_path} (final fit {fit_seconds:.1f}s, total {time.perf_counter() - t0:.1f}s)")
     _emit(fmt, result, text)
+
+
+def _recorded_macro_f1(card_path: Path) -> float | None:
+    try:
+        return float(json.loads(card_path.read_text(encoding="utf-8"))["cv"]["macro_f1"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _copy(src, dst) -> None:

@@ -126,3 +126,23 @@ def test_show_renders_html_with_disagreements_marked(small_model, small_corpus, 
     assert html.count('<div class="b ') == n_blocks
     assert html.count(' disagree"') == 1 and "1 disagreement(s) with gold" in html
     assert "gold: ad" in html
+
+
+def test_an_unreadable_current_model_still_sets_the_bar_from_its_card(small_corpus, tmp_path):
+    src, _ = small_corpus
+    corpus = tmp_path / "corpus"
+    shutil.copytree(src, corpus)
+    labels = corpus / "labels.csv"
+    model = tmp_path / "m.joblib"
+    assert cli("train", "--labels", labels, "--corpus", corpus, "--out", model, "--folds", 3).exit_code == 0
+    model.write_bytes(model.read_bytes()[:1000])  # truncated: cannot be loaded any more
+    lines = labels.read_text(encoding="utf-8").splitlines()
+    body = [ln.rsplit(",", 1) for ln in lines[1:]]
+    labs = [b[1] for b in body]
+    random.Random(2).shuffle(labs)
+    bad = tmp_path / "shuffled.csv"
+    bad.write_text("\n".join([lines[0]] + [f"{b[0]},{lab}" for b, lab in zip(body, labs)]) + "\n", encoding="utf-8")
+    kept = sha(model)
+    res = cli("train", "--labels", bad, "--corpus", corpus, "--out", model, "--folds", 3)
+    assert res.exit_code == 1 and "REFUSED" in res.output and "current model unusable" in res.output
+    assert sha(model) == kept
