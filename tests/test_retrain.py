@@ -15,6 +15,16 @@ def sha(p):
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
+def shuffled(labels, out, seed):
+    """A copy of a label file with its labels shuffled among the rows."""
+    lines = labels.read_text(encoding="utf-8").splitlines()
+    body = [ln.rsplit(",", 1) for ln in lines[1:]]
+    labs = [b[1] for b in body]
+    random.Random(seed).shuffle(labs)
+    out.write_text("\n".join([lines[0]] + [f"{b[0]},{lab}" for b, lab in zip(body, labs)]) + "\n", encoding="utf-8")
+    return out
+
+
 def cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
@@ -73,12 +83,7 @@ def test_label_correct_retrain_replace_then_refuse_shuffled(small_corpus, tmp_pa
     assert card["comparison"]["decision"] == "write" and card["n_sites"] == 5
 
     # shuffled labels: refused, artifact untouched
-    lines = labels.read_text(encoding="utf-8").splitlines()
-    body = [ln.rsplit(",", 1) for ln in lines[1:]]
-    labs = [b[1] for b in body]
-    random.Random(1).shuffle(labs)
-    bad = tmp_path / "shuffled.csv"
-    bad.write_text("\n".join([lines[0]] + [f"{b[0]},{lab}" for b, lab in zip(body, labs)]) + "\n", encoding="utf-8")
+    bad = shuffled(labels, tmp_path / "shuffled.csv", seed=1)
     kept = sha(model)
     third = cli("train", "--labels", bad, "--corpus", corpus, "--out", model, "--folds", 3)
     assert third.exit_code == 1, third.output
@@ -136,12 +141,7 @@ def test_an_unreadable_current_model_still_sets_the_bar_from_its_card(small_corp
     model = tmp_path / "m.joblib"
     assert cli("train", "--labels", labels, "--corpus", corpus, "--out", model, "--folds", 3).exit_code == 0
     model.write_bytes(model.read_bytes()[:1000])  # truncated: cannot be loaded any more
-    lines = labels.read_text(encoding="utf-8").splitlines()
-    body = [ln.rsplit(",", 1) for ln in lines[1:]]
-    labs = [b[1] for b in body]
-    random.Random(2).shuffle(labs)
-    bad = tmp_path / "shuffled.csv"
-    bad.write_text("\n".join([lines[0]] + [f"{b[0]},{lab}" for b, lab in zip(body, labs)]) + "\n", encoding="utf-8")
+    bad = shuffled(labels, tmp_path / "shuffled.csv", seed=2)
     kept = sha(model)
     res = cli("train", "--labels", bad, "--corpus", corpus, "--out", model, "--folds", 3)
     assert res.exit_code == 1 and "REFUSED" in res.output and "current model unusable" in res.output
