@@ -164,3 +164,16 @@ def test_bundled_model_loads_and_scores_without_the_corpus():
     r = spamfilter.load().score("ホーム\n「新しい研究が発表されました」\nAdvertising with us\n")
     assert [b.line for b in r.blocks] == [1, 2, 3]
     assert r.blocks[2].label == "ad"
+
+
+def test_partly_labelled_pages_train_on_their_labelled_rows(small_corpus):
+    from spamfilter.model import BlockModel
+    from spamfilter.training import Dataset
+
+    root, labels = small_corpus
+    data = Dataset.from_labels(spamfilter.read_labels(labels, root), root)
+    y = data.y.copy()
+    y[: data.sizes[0] // 2] = -1  # half of the first page unlabelled
+    model = BlockModel(rounds=20, min_groups=2, augment=0).fit(data.pages, y, data.sites)
+    proba = model.predict_proba(data.pages[:1])
+    assert proba.shape == (data.sizes[0], 4) and np.allclose(proba.sum(axis=1), 1)
