@@ -223,7 +223,8 @@ def train(labels, corpus, out, folds, force, skip_bad_rows, fmt):
     spam = cross_val_spam(data, oof, fold_pages)
     new = report(data, oof, spam)
     result = {"new": new}
-    text = [format_report(new, f"NEW model, site-grouped CV ({len(fold_pages)} folds) on {labels}:")]
+    scheme = "leave-one-site-out CV" if folds <= 0 else "site-grouped CV"
+    text = [format_report(new, f"NEW model, {scheme} ({len(fold_pages)} folds) on {labels}:")]
 
     ref = None
     if current is not None:
