@@ -154,7 +154,7 @@ def _rest(args, clf, pages, base) -> None:
         print(f"  x{k:<4} {kb:10.0f} KB {t:10.3f} {t / kb * 1e6:8.1f}")
 
     with tempfile.TemporaryDirectory() as d:
-        folder = pages * 4  # enough work that worker start-up (import + model load) is amortised
+        folder = pages * 12  # enough work that worker start-up (import + model load, ~1.6 s) is amortised
         for i, p in enumerate(folder):
             Path(d, f"p{i:04d}.txt").write_text(p, encoding="utf-8")
         exe = str(Path(sys.executable).with_name("spamfilter"))

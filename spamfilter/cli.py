@@ -86,7 +86,7 @@ def score(inputs, fmt, output, model, jobs, pattern, explain):
     n_ok = 0
     # Files are read a chunk at a time: memory stays bounded on huge folders,
     # and worker processes (loky reuses them across chunks) get enough work.
-    chunk_size = 256 if jobs > 1 else 16
+    chunk_size = 2048 if jobs > 1 else 16
     try:
         with click.progressbar(length=len(files), label="scoring", file=sys.stderr) if show_bar else _NoBar() as bar:
             for c in range(0, len(files), chunk_size):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import sys
 
 #: Pages larger than this are refused rather than read whole into memory.
@@ -61,12 +62,13 @@ def decode(data: bytes, path: str = "<bytes>") -> str:
     return text
 
 
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
+    """More than 5 % control characters (other than whitespace) in the first 64 K characters."""
     sample = text[:65536]
-    if not sample:
-        return False
-    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
-    return bad / len(sample) > 0.05
+    return bool(sample) and len(_CONTROL.findall(sample)) / len(sample) > 0.05
 
 
 def read_page(path: str) -> str:
