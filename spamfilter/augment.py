@@ -31,7 +31,7 @@ def _pools(pages: Sequence[Sequence[Block]], ys: Sequence[np.ndarray]) -> dict:
     pools: dict = {(lang, kind): [] for lang in ("ja", "en") for kind in ("title", "body", "nav", "ad")}
     for page, y in zip(pages, ys):
         for b, lab in zip(page, y):
-            t = b.text.strip()
+            t = b.content
             if not t or lab < 0:
                 continue
             lang = "ja" if _is_ja(t) else "en"

@@ -94,8 +94,8 @@ def score(inputs, fmt, output, model, jobs, pattern, explain):
                 good = list(read(chunk))
                 results = clf.score_many([t for _, t in good], n_jobs=jobs, batch_size=4 if jobs > 1 else 16,
                                          paths=[f for f, _ in good])
-                for (path, text), result in zip(good, results):
-                    _write_result(out, fmt, result, clf if explain else None, text)
+                for result in results:
+                    _write_result(out, fmt, result, explain)
                     out.flush()
                     n_ok += 1
                 bar.update(len(chunk))
@@ -120,8 +120,8 @@ class _NoBar:
         pass
 
 
-def _write_result(out, fmt, result, explainer, text) -> None:
-    explanations = explainer.explain(text) if explainer is not None else None
+def _write_result(out, fmt, result, explain: bool) -> None:
+    explanations = result.explain() if explain else None
     if fmt in ("json", "jsonl"):
         d = result.to_dict()
         if explanations is not None:
@@ -371,18 +371,14 @@ def _preview(text: str, n: int = 60) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 def label(pages, corpus, existing, emit_all, model, output):
     """Pre-label pages with the model: page,line,label,confidence,preview rows, least confident first."""
+    from .labels import label_rows
     from .reading import PageReadError, read_page
 
     clf = _load_classifier(model)
     root = Path(corpus).resolve()
     have: set[tuple[str, int]] = set()
     if existing and Path(existing).exists() and not emit_all:
-        with open(existing, encoding="utf-8-sig", newline="") as f:
-            for r in csv.DictReader(f):
-                try:
-                    have.add((r["page"].strip(), int(r["line"])))
-                except (KeyError, ValueError, TypeError, AttributeError):
-                    continue
+        have = {(page, line) for page, line, _ in label_rows(existing)}
     rows = []
     n_bad = 0
     for p in pages:
@@ -421,6 +417,7 @@ def label(pages, corpus, existing, emit_all, model, output):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
 def show(page, labels, corpus, model, output):
     """Render a page as self-contained HTML coloured by predicted label."""
+    from .labels import label_rows
     from .reading import PageReadError, read_page
     from .review import render_html
 
@@ -436,10 +433,7 @@ def show(page, labels, corpus, model, output):
             rel = Path(page).resolve().relative_to(Path(corpus).resolve()).as_posix()
         except ValueError:
             rel = page
-        with open(labels, encoding="utf-8-sig", newline="") as f:
-            for r in csv.DictReader(f):
-                if (r.get("page") or "").strip() == rel and (r.get("line") or "").strip().isdigit():
-                    gold[int(r["line"])] = (r.get("label") or "").strip()
+        gold = {line: lab for p, line, lab in label_rows(labels) if p == rel}
     result = clf.score(text, path=page)
     Path(output).write_text(render_html(result, page, gold), encoding="utf-8")
     click.echo(f"wrote {output}", err=True)

@@ -92,7 +92,7 @@ def ngrams(tokens: Sequence[str]) -> list[str]:
 
 def token_text(block: Block) -> str:
     """The bounded part of a block that is tokenized: its head and tail."""
-    t = block.text.strip()
+    t = block.content
     if len(t) <= TOKEN_HEAD + TOKEN_TAIL:
         return t
     return t[:TOKEN_HEAD] + " " + t[-TOKEN_TAIL:]
@@ -195,7 +195,7 @@ class BlockFeaturizer:
             words = _LATIN_WORD.findall(s)
             caps = sum(1 for w in words if w[0].isupper())
             shape[i, :14] = (
-                math.log1p(len(b.text.strip())), kana, kanji, latin, digit, punct, space,
+                math.log1p(len(b.content)), kana, kanji, latin, digit, punct, space,
                 min(len(_SENTENCE_END.findall(s)), 20), norm.endswith(_TERMINAL),
                 math.log1p(len(words)), caps / len(words) if words else 0.0,
                 norm[:1].isdigit(), any(c in s for c in "|/:："), counts[norm] > 1,

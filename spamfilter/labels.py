@@ -58,6 +58,20 @@ class LabelSet:
         return sum(1 for p in self.pages for v in p.y if v >= 0)
 
 
+def label_rows(path: str | Path):
+    """``(page, line, label)`` of every well-formed row, skipping the rest silently.
+
+    For views of a label file (``label``, ``show``) that must not fail on a
+    row :func:`read_labels` would reject; training always goes through
+    :func:`read_labels`.
+    """
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        for r in csv.DictReader(f):
+            page, line = (r.get("page") or "").strip(), (r.get("line") or "").strip()
+            if page and line.isdigit():
+                yield page, int(line), (r.get("label") or "").strip()
+
+
 def read_labels(path: str | Path, corpus: str | Path, skip_bad_rows: bool = False) -> LabelSet:
     """Read and validate a label file before any work is done on it.
 

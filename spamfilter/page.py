@@ -25,6 +25,8 @@ LOW_VALUE_ARTICLE_SHARE = 0.25
 SPAM_THRESHOLD = 0.5
 #: Share of characters labelled ad at or above which a low-value page is "ad".
 AD_SHARE_THRESHOLD = 0.3
+#: ``quality`` below this is no article whatever ``spam`` says: "aggregator".
+MIN_ARTICLE_QUALITY = 0.1
 
 VERDICTS = ("article", "aggregator", "ad", "empty")
 
@@ -33,7 +35,7 @@ _A, _T, _N, _D = (LABELS.index(c) for c in ("article", "teaser", "navigation", "
 
 def block_chars(blocks: Sequence[Block]) -> np.ndarray:
     """Characters of each block (stripped), the weight of a block in page shares."""
-    return np.array([len(b.text.strip()) for b in blocks], dtype=np.float64)
+    return np.array([len(b.content) for b in blocks], dtype=np.float64)
 
 
 def label_shares(labels: np.ndarray, chars: np.ndarray) -> np.ndarray:
@@ -86,6 +88,6 @@ def verdict(quality: float, spam: float, ad_share: float, n_blocks: int) -> str:
     """The page's verdict from its scores (thresholds are the module constants)."""
     if n_blocks == 0:
         return "empty"
-    if spam >= SPAM_THRESHOLD:
+    if spam >= SPAM_THRESHOLD or quality < MIN_ARTICLE_QUALITY:
         return "ad" if ad_share >= AD_SHARE_THRESHOLD else "aggregator"
     return "article"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 #: Characters of a block that feature extraction looks at. Classification needs
 #: the head and tail of a block (how it starts, how it ends); the middle of a
@@ -23,10 +24,15 @@ class Block:
     end: int
     text: str
 
-    @property
+    @cached_property
+    def content(self) -> str:
+        """The block's text without surrounding whitespace (stripped once, used everywhere)."""
+        return self.text.strip()
+
+    @cached_property
     def sample(self) -> str:
         """The stripped head and tail of the block, bounded in size."""
-        t = self.text.strip()
+        t = self.content
         if len(t) <= HEAD_CHARS + TAIL_CHARS:
             return t
         return t[:HEAD_CHARS] + " … " + t[-TAIL_CHARS:]
