@@ -238,6 +238,7 @@ def train(labels, corpus, out, folds, force, skip_bad_rows, fmt):
         ref = ref_cv.get("macro_f1")
         result["current_on_these_labels"] = cur
         result["current_cv_macro_f1"] = ref
+        result["current_cv_folds"] = ref_cv.get("folds")
         text.append(_side_by_side(new, cur))
         text.append(f"current model's own cross-validated macro-F1 (its card): {ref}")
         if ref_cv.get("folds") is not None and ref_cv.get("folds") != folds:

@@ -82,12 +82,15 @@ def test_label_correct_retrain_replace_then_refuse_shuffled(small_corpus, tmp_pa
     card = json.loads(model.with_suffix(".card.json").read_text())
     assert card["comparison"]["decision"] == "write" and card["n_sites"] == 5
 
-    # shuffled labels: refused, artifact untouched
+    # shuffled labels: refused, artifact untouched (leave-one-site-out this
+    # time, so the report also says the card's figure came from 3 folds)
     bad = shuffled(labels, tmp_path / "shuffled.csv", seed=1)
     kept = sha(model)
-    third = cli("train", "--labels", bad, "--corpus", corpus, "--out", model, "--folds", 3)
+    third = cli("train", "--labels", bad, "--corpus", corpus, "--out", model)
     assert third.exit_code == 1, third.output
     assert "REFUSED" in third.output and sha(model) == kept
+    assert "leave-one-site-out CV (5 folds)" in third.output
+    assert "from site-grouped with 3 folds, this run uses 0" in third.output
 
 
 def test_train_refuses_invalid_labels_before_any_work(small_corpus, tmp_path):
