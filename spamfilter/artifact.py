@@ -21,16 +21,20 @@ class ModelError(Exception):
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of the libraries whose objects the artifact holds."""
-    import joblib
-    import lightgbm
-    import numpy
-    import scipy
+    """Versions of the libraries whose objects the artifact holds, and of those that made its features."""
+    from importlib import metadata
 
     from . import __version__
 
-    return {"spamfilter": __version__, "lightgbm": lightgbm.__version__, "numpy": numpy.__version__,
-            "scipy": scipy.__version__, "joblib": joblib.__version__,
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    # fugashi and unidic-lite decide the tokens, scikit-learn fits the page model
+    dists = ("lightgbm", "numpy", "scipy", "joblib", "scikit-learn", "fugashi", "unidic-lite")
+    return {"spamfilter": __version__, **{d: version(d) for d in dists},
             "python": ".".join(map(str, sys.version_info[:3]))}
 
 

@@ -42,6 +42,9 @@ def test_label_correct_retrain_replace_then_refuse_shuffled(small_corpus, tmp_pa
     card = json.loads(model.with_suffix(".card.json").read_text())
     assert card["labels_sha256"] == sha(labels) and card["n_sites"] == 4
     assert set(card["label_counts"]) == {"article", "teaser", "navigation", "ad"}
+    # what made the features and the model, not just what unpickles it
+    assert {"lightgbm", "scikit-learn", "fugashi", "unidic-lite"} <= set(card["versions"])
+    assert "not installed" not in card["versions"].values()
 
     # a new page of a new site, pre-labelled by the model
     rows = listing_page(random.Random(7), "ja")
