@@ -37,16 +37,20 @@ def _load_classifier(model: str | None):
         sys.exit(2)
 
 
-def _walk(paths: tuple[str, ...], pattern: str) -> Iterator[str]:
-    """Inputs in order: files as given, folders walked (sorted) for ``pattern``."""
+def _walk(paths: tuple[str, ...], pattern: str) -> tuple[list[str], int]:
+    """Inputs in order (files as given, folders walked sorted for ``pattern``), and how many folders were empty."""
+    files: list[str] = []
+    n_empty = 0
     for p in paths:
         if p != "-" and os.path.isdir(p):
             found = sorted(str(f) for f in Path(p).rglob(pattern) if f.is_file())
             if not found:
                 _err(f"{p}: no files matching {pattern!r}")
-            yield from found
+                n_empty += 1
+            files.extend(found)
         else:
-            yield p
+            files.append(p)
+    return files, n_empty
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,8 +73,7 @@ def score(inputs, fmt, output, model, jobs, pattern, explain):
     from .reading import PageReadError, read_page
 
     clf = _load_classifier(model)
-    files = list(_walk(inputs, pattern))
-    n_bad = 0
+    files, n_bad = _walk(inputs, pattern)
 
     def read(chunk) -> Iterator[tuple[str, str]]:
         nonlocal n_bad
@@ -156,8 +159,9 @@ def extract(inputs, model):
     from .reading import PageReadError, read_page
 
     clf = _load_classifier(model)
-    n_bad = n_ok = 0
-    for f in _walk(inputs, "*.txt"):
+    files, n_bad = _walk(inputs, "*.txt")
+    n_ok = 0
+    for f in files:
         try:
             text = read_page(f)
         except PageReadError as e:

@@ -70,6 +70,18 @@ def test_missing_file_and_directory_errors(small_model, tmp_path):
     assert res.exit_code == 2 and "no such file" in res.stderr
 
 
+def test_a_folder_with_nothing_to_score_is_an_error(small_model, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    page = tmp_path / "p.txt"
+    page.write_text(JA_PAGE, encoding="utf-8")
+    alone = run(small_model, str(empty))
+    assert alone.exit_code == 2 and "no files matching '*.txt'" in alone.stderr
+    mixed = run(small_model, str(empty), str(page))  # the page is still scored
+    assert mixed.exit_code == 1
+    assert [json.loads(x)["path"] for x in mixed.stdout.strip().split("\n")] == [str(page)]
+
+
 def test_one_50mb_line_is_scored(small_model, tmp_path):
     p = tmp_path / "huge.txt"
     p.write_bytes(b"word " * (10 * 1024 * 1024))
