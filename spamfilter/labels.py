@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .model import LABELS
 from .reading import PageReadError, read_page
-from .segment import Block, segment
+from .segment import Block, line_count, segment
 
 REQUIRED = ("page", "line", "label")
 
@@ -136,7 +136,7 @@ def read_labels(path: str | Path, corpus: str | Path, skip_bad_rows: bool = Fals
             problems.append(Problem(name, rn, f"page {page!r} under {corpus}: {bad_pages[page]}"))
             continue
         lp = pages[page]
-        n_lines = lp.text.count("\n") + 1 if lp.text else 0
+        n_lines = line_count(lp.text)
         if not 1 <= line <= n_lines:
             problems.append(Problem(name, rn, f"line {line} out of range: {page} has {n_lines} lines"))
             continue

@@ -6,6 +6,8 @@ import os
 import re
 import sys
 
+from .segment import line_count
+
 #: Pages larger than this are refused rather than read whole into memory.
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 #: Inputs with more lines than this are refused: no web page has them, and
@@ -90,7 +92,7 @@ def read_page(path: str) -> str:
     if len(data) > MAX_PAGE_BYTES:
         raise PageReadError(path, f"larger than {MAX_PAGE_BYTES // (1024 * 1024)} MB")
     text = decode(data, path)
-    n_lines = text.count("\n")
+    n_lines = line_count(text)
     if n_lines > MAX_PAGE_LINES:
         raise PageReadError(path, f"{n_lines} lines; more than {MAX_PAGE_LINES} is not a page")
     return text

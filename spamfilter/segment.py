@@ -63,6 +63,13 @@ def segment(text: str) -> list[Block]:
     return blocks
 
 
+def line_count(text: str) -> int:
+    """Lines of ``text`` under :func:`segment`'s rules (``\r\n``, ``\n`` and lone ``\r`` end a line)."""
+    if not text:
+        return 0
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+
+
 def _next_line_end(text: str, pos: int) -> int:
     a = text.find("\n", pos)
     b = text.find("\r", pos, a if a >= 0 else len(text))

@@ -74,3 +74,15 @@ def test_committed_label_file_is_valid_and_complete(shared_corpus):
     ls = read_labels(Path(__file__).parents[1] / "data" / "labels.csv", shared_corpus)
     assert len(ls.pages) == 93
     assert all(v >= 0 for p in ls.pages for v in p.y)  # every non-empty line labelled
+
+
+def test_line_numbers_follow_segmentation_for_cr_line_ends(corpus, tmp_path):
+    # lone \r ends a line for segment(), so the label reader must count it too
+    (corpus / "s" / "mac.txt").write_bytes("title\r\rbody text。\rfooter\r".encode("utf-8"))
+    p = write(tmp_path, "page,line,label\ns/mac.txt,3,article\ns/mac.txt,4,navigation\n")
+    (page,) = read_labels(p, corpus).pages
+    assert [b.line for b in page.blocks] == [1, 3, 4]
+    assert page.y == [-1, 0, 2]
+    bad = write(tmp_path, "page,line,label\ns/mac.txt,6,article\n", name="bad.csv")
+    with pytest.raises(LabelFileError, match="line 6 out of range: s/mac.txt has 5 lines"):
+        read_labels(bad, corpus)
