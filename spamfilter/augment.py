@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .features import japanese_chars
 from .model import LABELS
 from .segment import Block, segment
 
@@ -23,8 +24,7 @@ _READ_MORE = ("続きを読む", "もっと見る", "Read more", "Continue readi
 
 
 def _is_ja(text: str) -> bool:
-    n = sum(1 for ch in text[:200] if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff")
-    return n > 0.2 * min(len(text), 200)
+    return japanese_chars(text[:200]) > 0.2 * min(len(text), 200)
 
 
 def _pools(pages: Sequence[Sequence[Block]], ys: Sequence[np.ndarray]) -> dict:

@@ -52,6 +52,11 @@ _SCRIPTS = [re.compile(r) for r in (
 )]
 
 
+def japanese_chars(text: str) -> int:
+    """Kana and common kanji in ``text``: how page and block languages are told apart."""
+    return sum(1 for ch in text if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff")
+
+
 def _char_shares(s: str) -> list[float]:
     """Shares of kana, kanji, other letters, digits, punctuation, space (regex counts run in C)."""
     n = max(len(s), 1)
@@ -226,7 +231,7 @@ class BlockFeaturizer:
             ctx[:, 4] = np.log1p(_run_lengths(key))
             ctx[:, 5] = np.log1p(_run_lengths(lst) * lst)
             for j, v in enumerate((trunc, loglen, sent, lst, date)):
-                ctx[:, 6 + j] = _window_mean(v, 5)
+                ctx[:, 6 + j] = window_mean(v, 5)
             idx = np.arange(n, dtype=np.float32)
             ctx[:, 11] = idx / max(n - 1, 1)
             ctx[:, 12] = math.log1p(n)
@@ -271,7 +276,7 @@ class BlockFeaturizer:
             eq[p:] = key[p:] == key[:-p]
             fwd = np.zeros(n, np.float32)
             fwd[:-p] = eq[p:]
-            scores[k] = _window_mean(np.maximum(eq, fwd), max(2 * p, 3))
+            scores[k] = window_mean(np.maximum(eq, fwd), max(2 * p, 3))
         out[:, 0] = scores[0]
         # a period is only template evidence when it beats its divisors
         # (period 4 of a period-2 list scores just as high).
@@ -306,7 +311,7 @@ class BlockFeaturizer:
         out[:, 12] = (cum - chars) / total
         out[:, 13] = (total - cum) / total
         for j, v in enumerate((trunc, loglen, sent, date)):
-            out[:, 14 + j] = _window_mean(v, 12)
+            out[:, 14 + j] = window_mean(v, 12)
         idx = np.arange(n)
         if z > a:
             d = np.where(idx < a, idx - a, np.where(idx >= z, idx - z + 1, 0))
@@ -350,13 +355,20 @@ def _run_lengths(key: np.ndarray) -> np.ndarray:
     return out
 
 
-def _window_mean(v: np.ndarray, half: int) -> np.ndarray:
-    """Mean of ``v`` over a window of ``2*half+1`` positions (clipped at edges)."""
-    c = np.concatenate([[0.0], np.cumsum(v, dtype=np.float64)])
+def window_mean(v: np.ndarray, half: int | np.ndarray, width: np.ndarray | None = None) -> np.ndarray:
+    """Mean of ``v`` (1-D, or rows of a 2-D array) over positions ``i-half .. i+half``, clipped at edges.
+
+    With ``width`` (per position) the window is ``width`` positions starting
+    at ``i - half`` instead (``half`` may then be per position too).
+    """
+    v = np.asarray(v)
     n = len(v)
-    lo = np.clip(np.arange(n) - half, 0, n)
-    hi = np.clip(np.arange(n) + half + 1, 0, n)
-    return ((c[hi] - c[lo]) / np.maximum(hi - lo, 1)).astype(np.float32)
+    c = np.concatenate([np.zeros((1,) + v.shape[1:]), np.cumsum(v, axis=0, dtype=np.float64)])
+    idx = np.arange(n)
+    lo = np.clip(idx - half, 0, n)
+    hi = np.clip(lo + width if width is not None else idx + half + 1, 0, n)
+    size = np.maximum(hi - lo, 1).reshape((n,) + (1,) * (v.ndim - 1))
+    return ((c[hi] - c[lo]) / size).astype(np.float32)
 
 
 def _densest_run(dense: np.ndarray, chars: np.ndarray, max_gap: int = 2) -> tuple[int, int]:

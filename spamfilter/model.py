@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .features import BlockFeaturizer, shifted
+from .features import BlockFeaturizer, shifted, window_mean
 from .segment import Block
 
 LABELS: tuple[str, ...] = ("article", "teaser", "navigation", "ad")
@@ -65,12 +65,8 @@ def context_features(proba: np.ndarray, page_sizes: Sequence[int], period: np.nd
                else np.ones(n, np.int64))
         start += n
         cols = [p] + [shifted(p, off) for off in _OFFSETS]
-        c = np.vstack([np.zeros((1, k)), np.cumsum(p, axis=0)])
+        cols += [window_mean(p, w) for w in _WINDOWS]
         idx = np.arange(n)
-        for w in _WINDOWS:
-            lo = np.clip(idx - w, 0, n)
-            hi = np.clip(idx + w + 1, 0, n)
-            cols.append((c[hi] - c[lo]) / np.maximum(hi - lo, 1)[:, None])
         cols.append(np.repeat(p.mean(axis=0, keepdims=True) if n else np.zeros((0, k)), n, axis=0))
         slot = np.zeros_like(p)
         cnt = np.zeros(n)
@@ -81,9 +77,7 @@ def context_features(proba: np.ndarray, page_sizes: Sequence[int], period: np.nd
             cnt[ok] += 1
         cols.append(np.where(cnt[:, None] > 0, slot / np.maximum(cnt, 1)[:, None], -1.0))
         # the whole card: mean over one period centred on the block
-        lo = np.clip(idx - per // 2, 0, n)
-        hi = np.clip(lo + np.maximum(per, 1), 0, n)
-        cols.append((c[hi] - c[lo]) / np.maximum(hi - lo, 1)[:, None])
+        cols.append(window_mean(p, per // 2, width=np.maximum(per, 1)))
         out.append(np.hstack(cols))
     if not out:
         return np.zeros((0, k * (4 + len(_OFFSETS) + len(_WINDOWS))), np.float32)

@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from .corpus import PageInfo, page_info
+from .features import japanese_chars
 from .labels import LabelSet
 from .model import LABELS, BlockModel, _group_folds
 from .page import LOW_VALUE_ARTICLE_SHARE, PageModel, block_chars, label_shares, page_features
@@ -44,8 +45,7 @@ class Dataset:
 
 def _guess_language(text: str) -> str:
     sample = text[:20000]
-    ja = sum(1 for ch in sample if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff")
-    return "ja" if ja > 0.05 * max(len(sample), 1) else "en"
+    return "ja" if japanese_chars(sample) > 0.05 * max(len(sample), 1) else "en"
 
 
 def site_folds(data: Dataset, n_folds: int) -> list[list[int]]:
