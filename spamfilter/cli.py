@@ -16,6 +16,12 @@ from typing import Iterator
 
 import click
 
+#: A retrain is refused when its cross-validated macro-F1 falls more than this
+#: below the current model's. The same recipe trained with another seed moves
+#: the figure by about 0.008 on the shipped corpus; refusing within that would
+#: turn down label fixes by chance, while bad labels fall far below it.
+GATE_TOLERANCE = 0.01
+
 DEFAULT_CORPUS = "../shared/corpus"
 DEFAULT_LABELS = "data/labels.csv"
 DEFAULT_OUT = "models/spamfilter.joblib"
@@ -257,12 +263,15 @@ def train(labels, corpus, out, folds, force, skip_bad_rows, fmt):
         ref = _recorded_macro_f1(Path(out).with_suffix(".card.json"))
         text.append(f"current model's recorded cross-validated macro-F1 (its card): {ref}")
     decision = "write"
-    if ref is not None and new["macro_f1"] < ref:
+    if ref is not None and new["macro_f1"] < ref - GATE_TOLERANCE:
         decision = "forced" if force else "refused"
+    elif ref is not None and new["macro_f1"] < ref:
+        text.append(f"note: new macro-F1 {new['macro_f1']:.3f} is below current {ref:.3f} by less than "
+                    f"{GATE_TOLERANCE}, the spread between training seeds; replacing")
     result["decision"] = decision
     if decision == "refused":
-        _emit(fmt, result, text + [f"REFUSED: new macro-F1 {new['macro_f1']:.3f} < current {ref:.3f}; "
-                                   f"{out} left unchanged (use --force to replace)"])
+        _emit(fmt, result, text + [f"REFUSED: new macro-F1 {new['macro_f1']:.3f} < current {ref:.3f} "
+                                   f"- {GATE_TOLERANCE}; {out} left unchanged (use --force to replace)"])
         sys.exit(1)
 
     t1 = time.perf_counter()
