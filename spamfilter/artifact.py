@@ -47,7 +47,7 @@ def feature_schema(block_model) -> str:
     import hashlib
 
     f = block_model.featurizer
-    names = f.dense_names() + [f"tokens:{len(f.vocabulary_)}"]
+    names = f.dense_names() + [f"tokens:{len(f.vocabulary_)}"] + block_model.feature_names(1)[len(f.feature_names()):]
     return hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()[:16]
 
 

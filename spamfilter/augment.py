@@ -1,10 +1,11 @@
 """Generated training pages: listings assembled from labelled blocks of real pages.
 
 Real listing pages are few and each site has one template, so a model learns
-those templates rather than what a listing is. Here, listings in varied
-templates (headers, bare link lists, cards of title / meta / cut-off excerpt,
-read-more links, ads, footers) are assembled from the *training* pages'
-own labelled blocks, deterministically from a seed. They are only ever added
+those templates rather than what a listing is. Here, Japanese and English
+listings in varied templates (headers, bare link lists, cards of title / meta
+/ cut-off excerpt, catalogue cards of title and fixed field labels with their
+values, read-more links, ads, footers) are assembled from the *training*
+pages' own labelled blocks, deterministically from a seed. They are only ever added
 to training data, never evaluated on, and never written to disk.
 """
 from __future__ import annotations
@@ -21,6 +22,9 @@ from .segment import Block, segment
 _ART, _TEA, _NAV, _AD = (LABELS.index(c) for c in ("article", "teaser", "navigation", "ad"))
 _ENDINGS = ("…", "...", "…", "", "\ufffd", " …", "[…]")
 _READ_MORE = ("続きを読む", "もっと見る", "Read more", "Continue reading", "詳しくはこちら")
+#: Values of catalogue-card fields; ``{n}`` is a number, ``{d}`` a digit.
+_FIELD_VALUES = ("{n}", "{n} Min", "${n}.99", "({n})", "★{d}.{d}")
+_FIELD_VALUES_JA = ("{n}", "{n}円", "{n}分", "({n})", "★{d}.{d}")
 
 
 def _is_ja(text: str) -> bool:
@@ -54,6 +58,11 @@ def _date(rng: random.Random, ja: bool) -> str:
                        f"{rng.randint(2, 23)} hours ago"])
 
 
+def _field_value(rng: random.Random, ja: bool) -> str:
+    form = rng.choice(_FIELD_VALUES_JA if ja else _FIELD_VALUES)
+    return form.format(n=rng.randint(1, 999), d=rng.randint(0, 9))
+
+
 def listing_page(rng: random.Random, pools: dict, lang: str) -> list[tuple[str, int]] | None:
     """One generated listing page as (line, label) rows, or None if the pools are too thin."""
     ja = lang == "ja"
@@ -68,8 +77,25 @@ def listing_page(rng: random.Random, pools: dict, lang: str) -> list[tuple[str, 
     meta = rng.random() < 0.5
     excerpt_first = rng.random() < 0.15
     more = rng.random() < 0.3
+    # catalogue and job-board cards repeat fixed field labels ("Price",
+    # "In stock") between varying titles and values: all of it is the listed
+    # item, though each label alone looks like a menu entry
+    fields: list[str] = []
+    if rng.random() < 0.5:
+        fields = [rng.choice([t for t in nav if len(t) <= 20] or nav) for _ in range(rng.randint(1, 4))]
+        meta = meta and rng.random() < 0.5
     for _ in range(rng.randint(4, 16)):
         t = rng.choice(title)
+        if fields:
+            card = [(t, _TEA)]
+            for f in fields:
+                card.append((f, _TEA))
+                if rng.random() < 0.5:
+                    card.append((_field_value(rng, ja), _TEA))
+            if rng.random() < 0.3:
+                card.append((rng.choice(body)[: rng.randint(40, 120)].rstrip() + rng.choice(_ENDINGS), _TEA))
+            rows += card + ([(rng.choice(_READ_MORE), _NAV)] if more else [])
+            continue
         t = f"「{t}」" if quote else t
         cut = rng.choice(body)
         cut = cut[: rng.randint(40, 160)].rstrip() + rng.choice(_ENDINGS)
@@ -84,7 +110,7 @@ def listing_page(rng: random.Random, pools: dict, lang: str) -> list[tuple[str, 
 
 
 def synthetic_pages(pages: Sequence[Sequence[Block]], ys: Sequence[np.ndarray], n: int,
-                    seed: int = 7, languages: Sequence[str] = ("ja",)) -> tuple[list[list[Block]], list[np.ndarray]]:
+                    seed: int = 7, languages: Sequence[str] = ("ja", "en")) -> tuple[list[list[Block]], list[np.ndarray]]:
     """``n`` generated listing pages in ``languages`` (taking turns) and their labels."""
     rng = random.Random(seed)
     pools = _pools(pages, ys)

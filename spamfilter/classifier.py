@@ -199,7 +199,7 @@ def _explain_blocks(model: BlockModel, blocks: list[Block], top: int) -> list[di
     out = []
     for i in range(0, len(blocks), WINDOW_BLOCKS):
         win = blocks[i:i + WINDOW_BLOCKS]
-        X1 = model.featurizer.transform([win])
+        X1 = model.stage1_matrix([win])
         X2 = model.stage2_matrix(X1, [len(win)])
         proba = predict(model.stage2, X2)
         names1, names2 = model.feature_names(1), model.feature_names(2)

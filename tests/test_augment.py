@@ -30,5 +30,23 @@ def test_generated_text_comes_from_the_given_pages_only(tmp_path):
     source = "\n".join(b.text for p in pages for b in p)
     gen, y = synthetic_pages(pages, ys, 4)
     teasers = [b.text for p, yy in zip(gen, y) for b, lab in zip(p, yy) if lab == 1]
-    # titles are pooled lines (maybe quoted); excerpts are cut pooled paragraphs
-    assert all(t.strip("「」")[:12] in source for t in teasers if not t[:4].isdigit())
+    # titles and field labels are pooled lines (maybe quoted), excerpts cut
+    # pooled paragraphs; only dates and field values are made up, of digits
+    made_up = [t for t in teasers if t.strip("「」")[:12] not in source]
+    assert all(any(c.isdigit() for c in t) and len(t) <= 20 for t in made_up), made_up[:3]
+    assert len(made_up) < len(teasers) / 2
+
+
+def test_generated_listings_include_catalogue_cards_in_both_languages(tmp_path):
+    pages, ys = corpus_pages(tmp_path)
+    gen, y = synthetic_pages(pages, ys, 12)
+    from spamfilter.features import japanese_chars
+
+    langs = {japanese_chars("".join(b.text for b in p)) > 0 for p in gen}
+    assert langs == {True, False}
+    fixed_fields = 0
+    for p, yy in zip(gen, y):
+        teasers = [b.text for b, lab in zip(p, yy) if lab == 1]
+        # a fixed field label recurs once per card, labelled teaser like its card
+        fixed_fields += any(teasers.count(t) >= 4 and not any(c.isdigit() for c in t) for t in teasers)
+    assert fixed_fields >= 2
