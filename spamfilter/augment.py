@@ -83,7 +83,10 @@ def listing_page(rng: random.Random, pools: dict, lang: str) -> list[tuple[str, 
     fields: list[str] = []
     if rng.random() < 0.5:
         fields = [rng.choice([t for t in nav if len(t) <= 20] or nav) for _ in range(rng.randint(1, 4))]
-        meta = meta and rng.random() < 0.5
+        # catalogue cards carry no date line; the draw stays so that the
+        # generated pages, and the shipped model trained on them, reproduce
+        if meta:
+            rng.random()
     for _ in range(rng.randint(4, 16)):
         t = rng.choice(title)
         if fields:
