@@ -65,8 +65,7 @@ def context_features(proba: np.ndarray, page_sizes: Sequence[int], period: np.nd
         per = (period[start:start + n].astype(np.int64) if period is not None
                else np.ones(n, np.int64))
         start += n
-        cols = [p] + [shifted(p, off) for off in _OFFSETS]
-        cols += [window_mean(p, w) for w in _WINDOWS]
+        cols = neighbour_columns(p, _OFFSETS, _WINDOWS)
         idx = np.arange(n)
         cols.append(np.repeat(p.mean(axis=0, keepdims=True) if n else np.zeros((0, k)), n, axis=0))
         slot = np.zeros_like(p)
@@ -85,13 +84,23 @@ def context_features(proba: np.ndarray, page_sizes: Sequence[int], period: np.nd
     return np.vstack(out).astype(np.float32)
 
 
+def neighbour_columns(p: np.ndarray, offsets: Sequence[int], windows: Sequence[int]) -> list[np.ndarray]:
+    """One page's per-block probabilities, then the blocks' at ``offsets``, then window means."""
+    return [p] + [shifted(p, off) for off in offsets] + [window_mean(p, w) for w in windows]
+
+
+def neighbour_names(own: str, what: str, offsets: Sequence[int], windows: Sequence[int]) -> list[str]:
+    """Names of :func:`neighbour_columns`: ``own(class)`` for the block's, ``what(class)`` for the rest."""
+    names = [f"{own}({c})" for c in LABELS]
+    for off in offsets:
+        names += [f"block {off:+d}: {what}({c})" for c in LABELS]
+    for w in windows:
+        names += [f"±{w} blocks: mean {what}({c})" for c in LABELS]
+    return names
+
+
 def context_names() -> list[str]:
-    names = [f"stage 1 P({c})" for c in LABELS]
-    for off in _OFFSETS:
-        names += [f"block {off:+d}: P({c})" for c in LABELS]
-    for w in _WINDOWS:
-        names += [f"±{w} blocks: mean P({c})" for c in LABELS]
-    return (names + [f"page: mean P({c})" for c in LABELS]
+    return (neighbour_names("stage 1 P", "P", _OFFSETS, _WINDOWS) + [f"page: mean P({c})" for c in LABELS]
             + [f"same card field: mean P({c})" for c in LABELS]
             + [f"whole card: mean P({c})" for c in LABELS])
 
@@ -157,19 +166,13 @@ def lexical_features(proba: np.ndarray, page_sizes: Sequence[int]) -> np.ndarray
     for n in page_sizes:
         p = proba[start:start + n]
         start += n
-        out.append(np.hstack([p] + [shifted(p, off) for off in _LEX_OFFSETS]
-                             + [window_mean(p, w) for w in _LEX_WINDOWS]))
+        out.append(np.hstack(neighbour_columns(p, _LEX_OFFSETS, _LEX_WINDOWS)))
     width = len(LABELS) * (1 + len(_LEX_OFFSETS) + len(_LEX_WINDOWS))
     return np.vstack(out).astype(np.float32) if out else np.zeros((0, width), np.float32)
 
 
 def lexical_names() -> list[str]:
-    names = [f"tokens: P({c})" for c in LABELS]
-    for off in _LEX_OFFSETS:
-        names += [f"block {off:+d}: tokens P({c})" for c in LABELS]
-    for w in _LEX_WINDOWS:
-        names += [f"±{w} blocks: mean tokens P({c})" for c in LABELS]
-    return names
+    return neighbour_names("tokens: P", "tokens P", _LEX_OFFSETS, _LEX_WINDOWS)
 
 
 def _group_folds(groups: Sequence, n_folds: int) -> list[np.ndarray]:
@@ -185,6 +188,15 @@ def _group_folds(groups: Sequence, n_folds: int) -> list[np.ndarray]:
         load[f] += c
     ids = np.array([fold_of[g] for g in groups])
     return [np.flatnonzero(ids == f) for f in range(n_folds)]
+
+
+def _out_of_fold(folds: list[np.ndarray], keep: np.ndarray, fit_predict) -> np.ndarray:
+    """Rows of each fold predicted by ``fit_predict(train, test)`` fitted on the other folds' kept rows."""
+    out = np.zeros((len(keep), len(LABELS)))
+    for test in folds:
+        train = np.setdiff1d(np.arange(len(keep)), test)
+        out[test] = fit_predict(train[keep[train]], test)
+    return out
 
 
 def _class_weights(y: np.ndarray) -> np.ndarray:
@@ -238,21 +250,12 @@ class BlockModel:
         # the lexical verdicts stage 1 trains on are out-of-fold like stage 2's
         # input, or stage 1 would learn to trust verdicts on text they were fitted to
         T = self._tokens(X0)
-        lex = np.zeros((len(y), len(LABELS)))
-        for test in inner:
-            train = np.setdiff1d(np.arange(len(y)), test)
-            train = train[keep[train]]
-            lex[test] = LexicalModel().fit(T[train], y[train]).predict_proba(T[test])
+        lex = _out_of_fold(inner, keep, lambda tr, te: LexicalModel().fit(T[tr], y[tr]).predict_proba(T[te]))
         self.lexical = LexicalModel().fit(T[keep], y[keep])
         if not inner:  # one site: no honest out-of-fold estimate, fall back to in-sample
             lex = self.lexical.predict_proba(T)
         X1 = self._with_lexical(X0, lex, sizes)
-        oof = np.zeros((len(y), len(LABELS)))
-        for test in inner:
-            train = np.setdiff1d(np.arange(len(y)), test)
-            train = train[keep[train]]
-            booster = self._train(X1[train], y[train])
-            oof[test] = predict(booster, X1[test])
+        oof = _out_of_fold(inner, keep, lambda tr, te: predict(self._train(X1[tr], y[tr]), X1[te]))
         self.stage1 = self._train(X1[keep], y[keep])
         if not inner:
             oof = predict(self.stage1, X1)
