@@ -204,7 +204,7 @@ def _read_labels_or_exit(labels, corpus, skip_bad_rows):
               help="Where the model is written; an existing model there is compared and backed up.")
 @click.option("--folds", default=0, show_default=True, type=int,
               help="Site-grouped cross-validation folds; 0 holds out one site at a time "
-                   "(leave-one-site-out: about 35 min on 2 cores for the corpus; 10 folds take about 4).")
+                   "(leave-one-site-out: about 27 min on 2 cores for the corpus; 10 folds take about 4).")
 @click.option("--force", is_flag=True, help="Replace the current model even if macro-F1 drops.")
 @click.option("--skip-bad-rows", is_flag=True, help="Train on the good rows of a label file with problems.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
