@@ -29,14 +29,22 @@ def cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def test_label_correct_retrain_replace_then_refuse_shuffled(small_corpus, tmp_path):
-    src, _ = small_corpus
+def corpus_copy(small_corpus, tmp_path):
+    """A writable copy of the small corpus and its label file."""
     corpus = tmp_path / "corpus"
-    shutil.copytree(src, corpus)
-    labels = corpus / "labels.csv"
+    shutil.copytree(small_corpus[0], corpus)
+    return corpus, corpus / "labels.csv"
+
+
+def train(labels, corpus, model, *more):
+    return cli("train", "--labels", labels, "--corpus", corpus, "--out", model, *more)
+
+
+def test_label_correct_retrain_replace_then_refuse_shuffled(small_corpus, tmp_path):
+    corpus, labels = corpus_copy(small_corpus, tmp_path)
     model = tmp_path / "models" / "m.joblib"
 
-    first = cli("train", "--labels", labels, "--corpus", corpus, "--out", model, "--folds", 3)
+    first = train(labels, corpus, model, "--folds", 3)
     assert first.exit_code == 0, first.output
     assert model.exists() and model.with_suffix(".card.json").exists()
     card = json.loads(model.with_suffix(".card.json").read_text())
@@ -74,7 +82,7 @@ def test_label_correct_retrain_replace_then_refuse_shuffled(small_corpus, tmp_pa
             w.writerow([r["page"], r["line"], gold[int(r["line"])]])
 
     before = sha(model)
-    second = cli("train", "--labels", labels, "--corpus", corpus, "--out", model, "--folds", 3)
+    second = train(labels, corpus, model, "--folds", 3)
     assert second.exit_code == 0, second.output
     assert "side by side" in second.output and "current" in second.output
     assert sha(model) != before
@@ -87,7 +95,7 @@ def test_label_correct_retrain_replace_then_refuse_shuffled(small_corpus, tmp_pa
     # time, so the report also says the card's figure came from 3 folds)
     bad = shuffled(labels, tmp_path / "shuffled.csv", seed=1)
     kept = sha(model)
-    third = cli("train", "--labels", bad, "--corpus", corpus, "--out", model)
+    third = train(bad, corpus, model)
     assert third.exit_code == 1, third.output
     assert "REFUSED" in third.output and sha(model) == kept
     assert "leave-one-site-out CV (5 folds)" in third.output
@@ -138,16 +146,13 @@ def test_show_renders_html_with_disagreements_marked(small_model, small_corpus, 
 
 
 def test_an_unreadable_current_model_still_sets_the_bar_from_its_card(small_corpus, tmp_path):
-    src, _ = small_corpus
-    corpus = tmp_path / "corpus"
-    shutil.copytree(src, corpus)
-    labels = corpus / "labels.csv"
+    corpus, labels = corpus_copy(small_corpus, tmp_path)
     model = tmp_path / "m.joblib"
-    assert cli("train", "--labels", labels, "--corpus", corpus, "--out", model, "--folds", 3).exit_code == 0
+    assert train(labels, corpus, model, "--folds", 3).exit_code == 0
     model.write_bytes(model.read_bytes()[:1000])  # truncated: cannot be loaded any more
     bad = shuffled(labels, tmp_path / "shuffled.csv", seed=2)
     kept = sha(model)
-    res = cli("train", "--labels", bad, "--corpus", corpus, "--out", model, "--folds", 3)
+    res = train(bad, corpus, model, "--folds", 3)
     assert res.exit_code == 1 and "REFUSED" in res.output and "current model unusable" in res.output
     assert sha(model) == kept
 
@@ -155,13 +160,10 @@ def test_an_unreadable_current_model_still_sets_the_bar_from_its_card(small_corp
 def test_the_gate_tolerates_seed_noise_but_not_a_real_drop(small_corpus, tmp_path):
     from spamfilter.cli import GATE_TOLERANCE
 
-    src, _ = small_corpus
-    corpus = tmp_path / "corpus"
-    shutil.copytree(src, corpus)
-    labels = corpus / "labels.csv"
+    corpus, labels = corpus_copy(small_corpus, tmp_path)
     model = tmp_path / "m.joblib"
     card_path = model.with_suffix(".card.json")
-    assert cli("train", "--labels", labels, "--corpus", corpus, "--out", model, "--folds", 3).exit_code == 0
+    assert train(labels, corpus, model, "--folds", 3).exit_code == 0
     figure = json.loads(card_path.read_text())["cv"]["macro_f1"]
 
     def retrain_against(recorded):
@@ -171,7 +173,7 @@ def test_the_gate_tolerates_seed_noise_but_not_a_real_drop(small_corpus, tmp_pat
         card["cv"]["macro_f1"] = recorded
         card_path.write_text(json.dumps(card))
         model.write_bytes(b"not a model")
-        return cli("train", "--labels", labels, "--corpus", corpus, "--out", model, "--folds", 3)
+        return train(labels, corpus, model, "--folds", 3)
 
     within = retrain_against(figure + GATE_TOLERANCE / 2)
     assert within.exit_code == 0, within.output
