@@ -24,7 +24,7 @@ LABELS: tuple[str, ...] = ("article", "teaser", "navigation", "ad")
 _PARAMS = dict(
     objective="multiclass", num_class=len(LABELS), learning_rate=0.12, num_leaves=31,
     min_data_in_leaf=20, feature_fraction=0.7, bagging_fraction=0.8, bagging_freq=1,
-    lambda_l2=1.0, seed=7, deterministic=True, force_row_wise=True, num_threads=2, verbose=-1,
+    lambda_l2=1.0, seed=7, deterministic=True, force_row_wise=True, verbose=-1,
 )
 _ROUNDS = 150
 #: Stage 2 learns from out-of-fold probabilities of ~75 pages: few, strongly
@@ -221,11 +221,13 @@ class BlockModel:
     catalogue cards took teaser F1 on listing sites from 0.634 to 0.673).
     """
 
-    def __init__(self, inner_folds: int = 4, rounds: int = _ROUNDS, min_groups: int = 3, augment: int = 60):
+    def __init__(self, inner_folds: int = 4, rounds: int = _ROUNDS, min_groups: int = 3, augment: int = 60,
+                 n_jobs: int = 2):
         self.inner_folds = inner_folds
         self.augment = augment
         self.rounds = rounds
         self.min_groups = min_groups
+        self.n_jobs = n_jobs  # LightGBM threads while fitting; the trees do not depend on it
         self.featurizer = BlockFeaturizer(min_groups=min_groups)
         self.lexical = None
         self.stage1 = None
@@ -261,6 +263,14 @@ class BlockModel:
             oof = predict(self.stage1, X1)
         X2 = self._stage2_matrix(X1, oof, sizes)
         self.stage2 = self._train(X2[keep], y[keep], _PARAMS2)
+        return self
+
+    def set_params(self, **params) -> "BlockModel":
+        """Set constructor parameters (scikit-learn's convention), e.g. ``n_jobs`` in worker processes."""
+        for k, v in params.items():
+            if k not in ("inner_folds", "rounds", "min_groups", "augment", "n_jobs"):
+                raise ValueError(f"BlockModel has no parameter {k!r}")
+            setattr(self, k, v)
         return self
 
     def predict_proba(self, pages: Sequence[Sequence[Block]]) -> np.ndarray:
@@ -310,7 +320,8 @@ class BlockModel:
         lgb = _lgb()
         ds = lgb.Dataset(X, label=y, weight=_class_weights(y), free_raw_data=True,
                          params={"verbose": -1})
-        return lgb.train(params or _PARAMS, ds, num_boost_round=self.rounds)
+        params = dict(params or _PARAMS, num_threads=getattr(self, "n_jobs", 2))  # models saved before n_jobs existed
+        return lgb.train(params, ds, num_boost_round=self.rounds)
 
     def __getstate__(self):
         # Boosters are stored as their text form: stable across processes and

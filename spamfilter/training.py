@@ -55,19 +55,44 @@ def site_folds(data: Dataset, n_folds: int) -> list[list[int]]:
     return [list(f) for f in _group_folds(np.asarray(data.sites, dtype=object), k)]
 
 
-def cross_val_proba(data: Dataset, folds: list[list[int]], make_model=BlockModel, log=None) -> np.ndarray:
-    """Out-of-fold block probabilities: each fold scored by a model trained without its sites."""
+def cross_val_proba(data: Dataset, folds: list[list[int]], make_model=BlockModel, log=None,
+                    n_jobs: int = 1) -> np.ndarray:
+    """Out-of-fold block probabilities: each fold scored by a model trained without its sites.
+
+    With ``n_jobs > 1`` folds are fitted in that many worker processes, one
+    LightGBM thread each. LightGBM's deterministic mode grows the same trees
+    on any number of threads, so the result equals ``n_jobs=1``.
+    """
     out = np.zeros((len(data.y), len(LABELS)))
     rows = data.row_page()
-    for n, test in enumerate(folds, 1):
-        tset = set(test)
-        train = [i for i in range(len(data.pages)) if i not in tset]
-        ytr = np.concatenate([data.y[rows == i] for i in train])
-        model = make_model().fit([data.pages[i] for i in train], ytr, [data.sites[i] for i in train])
-        out[np.isin(rows, test)] = model.predict_proba([data.pages[i] for i in test])
+
+    def tasks():
+        for test in folds:
+            tset = set(test)
+            train = [i for i in range(len(data.pages)) if i not in tset]
+            ytr = np.concatenate([data.y[rows == i] for i in train])
+            yield ([data.pages[i] for i in train], ytr, [data.sites[i] for i in train],
+                   [data.pages[i] for i in test])
+
+    if n_jobs == 1:
+        results = (_fold_proba(make_model, *t) for t in tasks())
+    else:
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_fold_proba)(make_model, *t, n_threads=1) for t in tasks())
+    for n, (test, proba) in enumerate(zip(folds, results), 1):
+        out[np.isin(rows, test)] = proba
         if log:
             log(f"  fold {n}/{len(folds)}: {len(test)} page(s) held out")
     return out
+
+
+def _fold_proba(make_model, train_pages, ytr, train_sites, test_pages, n_threads: int | None = None):
+    model = make_model()
+    if n_threads is not None:
+        model.set_params(n_jobs=n_threads)
+    return model.fit(train_pages, ytr, train_sites).predict_proba(test_pages)
 
 
 def fit_page_model(data: Dataset, proba: np.ndarray) -> PageModel:

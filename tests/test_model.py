@@ -1,8 +1,9 @@
-"""The model's lexical stage: a linear model of token n-grams feeding stage 1."""
+"""The model: its lexical stage (a linear model of token n-grams feeding stage 1), fitting folds in parallel."""
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
@@ -55,3 +56,32 @@ def test_scoring_with_the_bundled_model_imports_no_estimator_code(tmp_path):
             "print(sorted(m for m in sys.modules if m.startswith('sklearn.linear_model')))")
     out = subprocess.run([sys.executable, "-c", code, str(page)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cross_validation_in_worker_processes_equals_one_process(small_corpus):
+    # the folds run on one LightGBM thread each in the workers, two threads here:
+    # the same probabilities prove the thread count does not change the trees
+    from spamfilter import read_labels
+    from spamfilter.model import BlockModel
+    from spamfilter.training import Dataset, cross_val_proba, site_folds
+
+    root, labels = small_corpus
+    data = Dataset.from_labels(read_labels(labels, root), root)
+    folds = site_folds(data, 3)
+
+    def make():
+        return BlockModel(rounds=15, min_groups=2, augment=6)
+
+    one = cross_val_proba(data, folds, make_model=make)
+    two = cross_val_proba(data, folds, make_model=make, n_jobs=2)
+    assert one.shape == (len(data.y), 4) and np.allclose(one.sum(axis=1), 1.0)
+    assert np.array_equal(one, two)
+
+
+def test_block_model_set_params_rejects_unknown_names():
+    from spamfilter.model import BlockModel
+
+    m = BlockModel().set_params(n_jobs=1, rounds=5)
+    assert (m.n_jobs, m.rounds) == (1, 5)
+    with pytest.raises(ValueError, match="learning_rate"):
+        m.set_params(learning_rate=0.1)
