@@ -52,3 +52,27 @@ def test_lexicon_is_read_from_a_table_and_bad_rows_are_reported(tmp_path):
     bad.write_text("group\tmatch\tpattern\twhy\nfoo\tfuzzy\tzzq\tx\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad marker row 2"):
         read_lexicon(bad)
+
+
+def test_group_matchers_agree_with_every_markers_own_regex():
+    # features read one combined matcher per group, explanations name single
+    # markers: a group must fire exactly when one of its markers does, on each
+    # marker's own pattern, with text around it, and on pages we wrote
+    import random
+    import re
+
+    from pages import article_page, listing_page
+
+    lex = default_lexicon()
+    texts = ["", "pr", "広告", "a pr", "pr:x", "advertising with us!", "- page 3", "next page"]
+    for m in lex.markers:
+        if m.match != "regex":
+            texts += [m.pattern, "x " + m.pattern, m.pattern + " x", "x" + m.pattern + "x"]
+    rng = random.Random(3)
+    for page in (article_page(rng), listing_page(rng), listing_page(rng, "en")):
+        texts += [normalize(line) for line, _ in page]
+    assert len(texts) > 600
+    singles = [(m.group, re.compile(m.regex())) for m in lex.markers]
+    for t in texts:
+        expect = [any(c.search(t) for g2, c in singles if g2 == g) for g in lex.groups]
+        assert lex.groups_fired(t) == expect, t
