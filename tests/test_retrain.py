@@ -181,3 +181,14 @@ def test_the_gate_tolerates_seed_noise_but_not_a_real_drop(small_corpus, tmp_pat
     beyond = retrain_against(figure + GATE_TOLERANCE * 2)
     assert beyond.exit_code == 1 and "REFUSED" in beyond.output
     assert model.read_bytes() == b"not a model"
+
+
+def test_a_refusal_under_another_fold_scheme_says_how_to_compare_like_with_like(small_corpus, tmp_path):
+    corpus, labels = corpus_copy(small_corpus, tmp_path)
+    model = tmp_path / "m.joblib"
+    assert train(labels, corpus, model, "--folds", 3).exit_code == 0
+    kept = sha(model)
+    res = train(shuffled(labels, tmp_path / "shuffled.csv", seed=5), corpus, model, "--folds", 2)
+    assert res.exit_code == 1 and "REFUSED" in res.output
+    assert "compare like with like with --folds 3" in res.output
+    assert sha(model) == kept
