@@ -11,6 +11,7 @@ than trusting probabilities fitted on the very labels it is learning.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Sequence
 
 import numpy as np
@@ -270,8 +271,9 @@ class BlockModel:
 
     def set_params(self, **params) -> "BlockModel":
         """Set constructor parameters (scikit-learn's convention), e.g. ``n_jobs`` in worker processes."""
+        names = set(inspect.signature(type(self).__init__).parameters) - {"self"}
         for k, v in params.items():
-            if k not in ("inner_folds", "rounds", "min_groups", "augment", "n_jobs"):
+            if k not in names:
                 raise ValueError(f"BlockModel has no parameter {k!r}")
             setattr(self, k, v)
         return self
